@@ -1,0 +1,87 @@
+# The portal's set-up, run and test. `make run` and `make test` do all set-up on a fresh
+# Debian or Ubuntu machine with Python 3.11+; every other target is a step of theirs.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# System packages: CJK font and HarfBuzz subsetting for WeasyPrint (without it PDFs are
+# written ~40x slower), gettext for translations, Node.js/npm for front-end assets,
+# Chromium for the browser tests, poppler-utils to read PDFs back in tests.
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
+	gettext nodejs npm chromium poppler-utils docker-compose
+
+.PHONY: run test setup system-packages venv assets messages static migrate demo logins lint format bench clean
+
+run: setup migrate demo
+	@$(PY) manage.py load_longshan_demo --logins
+	@echo "Serving the portal on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+setup: system-packages venv assets messages static
+
+# Installs what is missing when run as root with apt; otherwise says what to install.
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing system packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else \
+		echo "Missing system packages:$$missing"; \
+		echo "Install them with: sudo apt-get install$$missing"; \
+		exit 1; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@
+
+# Front-end assets from the npm registry, pinned by package-lock.json; never a CDN.
+assets: static/vendor/.installed
+
+static/vendor/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/htmx
+	cp -R node_modules/bootstrap/dist/. static/vendor/bootstrap/
+	cp -R node_modules/htmx.org/dist/. static/vendor/htmx/
+	touch $@
+
+messages: venv
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+static: venv assets
+	$(PY) manage.py collectstatic --noinput -v0
+
+migrate: venv
+	$(PY) manage.py migrate --noinput -v0
+
+demo: migrate
+	$(PY) manage.py load_longshan_demo
+
+logins: venv
+	@$(PY) manage.py load_longshan_demo --logins
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles var
