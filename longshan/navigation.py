@@ -1,0 +1,53 @@
+"""The navigation bar: only what the signed-in user's role may use."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cadres.models import Role
+
+# (url name, label, roles that see it)
+ITEMS = [
+    ("home", _("Home"), None),
+    (
+        "cadres:township_list",
+        _("Townships"),
+        {Role.COUNTY_STAFF, Role.PUBLIC_SECURITY, Role.TOWNSHIP_OFFICIAL},
+    ),
+    (
+        "cadres:village_list",
+        _("Villages"),
+        {
+            Role.COUNTY_STAFF,
+            Role.PUBLIC_SECURITY,
+            Role.TOWNSHIP_OFFICIAL,
+            Role.VILLAGE_SECRETARY,
+        },
+    ),
+    (
+        "cadres:cadre_list",
+        _("Roster"),
+        {
+            Role.COUNTY_STAFF,
+            Role.PUBLIC_SECURITY,
+            Role.TOWNSHIP_OFFICIAL,
+            Role.VILLAGE_SECRETARY,
+            Role.VILLAGE_CADRE,
+        },
+    ),
+    ("rule_list", _("County rules"), None),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    current = request.path
+    items = []
+    for name, label, roles in ITEMS:
+        if roles is not None and user.role not in roles:
+            continue
+        url = reverse(name)
+        active = current == url if name == "home" else current.startswith(url)
+        items.append({"url": url, "label": label, "active": active})
+    return {"nav_items": items}

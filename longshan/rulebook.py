@@ -1,0 +1,157 @@
+"""County rules whose values change over time, and how to read the value in force on a date.
+
+Each rule is declared here with its type and bounds; its values live in `RuleValue`
+rows, the first of them seeded by a data migration. Code asks for the value in force on a
+date (`rule_value`), or loads a `RuleBook` once for a job that needs many dates.
+"""
+
+import bisect
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext_lazy as _
+
+
+class RuleError(Exception):
+    """Base of the errors of effective-dated rules."""
+
+
+class UnknownRuleError(RuleError):
+    pass
+
+
+class RuleNotInForceError(RuleError):
+    pass
+
+
+class RuleValueError(RuleError):
+    pass
+
+
+@dataclass(frozen=True)
+class RuleDefinition:
+    key: str
+    label: str
+    policy: str
+    kind: type  # int, Decimal or bool
+    minimum: object = None
+    maximum: object = None
+    unit: str = ""
+
+    def parse(self, text):
+        """Return the typed value of a stored or entered text, or raise RuleValueError."""
+        text = str(text).strip()
+        try:
+            if self.kind is bool:
+                if text.lower() not in {"true", "false", "1", "0"}:
+                    raise ValueError(text)
+                value = text.lower() in {"true", "1"}
+            elif self.kind is int:
+                value = int(text)
+            else:
+                value = Decimal(text)
+                if not value.is_finite():
+                    raise ValueError(text)
+        except (ValueError, InvalidOperation):
+            raise RuleValueError(
+                _("“%(value)s” is not a valid value for this rule.") % {"value": text}
+            ) from None
+        if self.minimum is not None and value < self.minimum:
+            raise RuleValueError(
+                _("The value may not be below %(minimum)s.") % {"minimum": self.minimum}
+            )
+        if self.maximum is not None and value > self.maximum:
+            raise RuleValueError(
+                _("The value may not be above %(maximum)s.") % {"maximum": self.maximum}
+            )
+        return value
+
+    def format(self, value):
+        if self.kind is bool:
+            return "true" if value else "false"
+        return str(value)
+
+
+DUTY_HOURS_VILLAGE = "duty.min_hours.village"
+DUTY_HOURS_COMMUNITY = "duty.min_hours.community"
+QUOTA_EXTRA_POLICE_POPULATION = "quota.extra_police_from_population"
+
+RULES = {
+    rule.key: rule
+    for rule in [
+        RuleDefinition(
+            DUTY_HOURS_VILLAGE,
+            _("Minimum daily duty hours in a village"),
+            "§4.1",
+            Decimal,
+            Decimal("0"),
+            Decimal("24"),
+            _("hours"),
+        ),
+        RuleDefinition(
+            DUTY_HOURS_COMMUNITY,
+            _("Minimum daily duty hours in a community"),
+            "§4.1",
+            Decimal,
+            Decimal("0"),
+            Decimal("24"),
+            _("hours"),
+        ),
+        RuleDefinition(
+            QUOTA_EXTRA_POLICE_POPULATION,
+            _("Population from which a village has a second auxiliary police post"),
+            "§2.3",
+            int,
+            1,
+            1_000_000,
+            _("people"),
+        ),
+    ]
+}
+
+
+def definition(key):
+    try:
+        return RULES[key]
+    except KeyError:
+        raise UnknownRuleError(key) from None
+
+
+class RuleBook:
+    """The values of some rules over time, loaded in one query, read for any date."""
+
+    def __init__(self, rows):
+        self._timelines = {}
+        for key, effective_from, text in sorted(rows):
+            dates, values = self._timelines.setdefault(key, ([], []))
+            dates.append(effective_from)
+            values.append(definition(key).parse(text))
+
+    @classmethod
+    def load(cls, keys=None):
+        from .models import RuleValue
+
+        rows = RuleValue.objects.all()
+        if keys is not None:
+            rows = rows.filter(key__in=list(keys))
+        return cls(rows.values_list("key", "effective_from", "value"))
+
+    def value(self, key, on):
+        """Return the value of `key` in force on the date `on`."""
+        definition(key)
+        dates, values = self._timelines.get(key, ([], []))
+        index = bisect.bisect_right(dates, on) - 1
+        if index < 0:
+            raise RuleNotInForceError(
+                _("No value of the rule “%(rule)s” is in force on %(date)s.")
+                % {"rule": key, "date": on.isoformat()}
+            )
+        return values[index]
+
+
+def rule_value(key, on):
+    """Return the value of one rule in force on a date (one query)."""
+    if not isinstance(on, datetime.date):
+        raise TypeError("on must be a date")
+    return RuleBook.load([key]).value(key, on)

@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/<str:key>/new/", views.rule_value_create, name="rule_value_create"),
+    path("jobs/search-keys/", views.search_keys_rebuild_start, name="search_keys_rebuild"),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("", include("cadres.urls")),
+]
