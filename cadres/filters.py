@@ -1,0 +1,71 @@
+"""Filters, search and sorting of the roster list."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Education
+from .models import Cadre, CadreStatus, Post, Township, Village
+
+
+class CadreFilter(django_filters.FilterSet):
+    """Filter a scoped roster; choices offered are drawn from the same scope."""
+
+    q = django_filters.CharFilter(method="search", label=_("Name, pinyin initials or ID number"))
+    township = django_filters.ModelChoiceFilter(
+        field_name="village__township",
+        queryset=Township.objects.none(),
+        label=_("Township"),
+    )
+    village = django_filters.ModelChoiceFilter(queryset=Village.objects.none(), label=_("Village"))
+    post = django_filters.ChoiceFilter(choices=Post.choices, label=_("Post"), empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        choices=CadreStatus.choices, label=_("Status"), empty_label=_("All")
+    )
+    education = django_filters.ChoiceFilter(choices=Education.choices, label=_("Education"))
+    sort = django_filters.OrderingFilter(
+        fields=(
+            ("name_pinyin", "name"),
+            ("village__code", "village"),
+            ("post", "post"),
+            ("birth_date", "birth_date"),
+            ("start_date", "start_date"),
+        ),
+        field_labels={
+            "name_pinyin": _("Name"),
+            "village__code": _("Village"),
+            "post": _("Post"),
+            "birth_date": _("Birth date"),
+            "start_date": _("In post since"),
+        },
+        label=_("Sort by"),
+        empty_label=_("Default order"),
+    )
+
+    class Meta:
+        model = Cadre
+        fields = []
+
+    def __init__(self, data=None, queryset=None, *, townships, villages, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.filters["township"].queryset = townships
+        chosen_township = (data or {}).get("township")
+        if chosen_township and str(chosen_township).isdigit():
+            villages = villages.filter(township_id=int(chosen_township))
+        self.filters["village"].queryset = villages
+        for name, field in self.form.fields.items():
+            field.widget.attrs.setdefault("class", "form-control" if name == "q" else "form-select")
+
+    def search(self, queryset, name, value):
+        """Match a name, the start of its pinyin or initials, or part of an ID number."""
+        value = value.strip()
+        if not value:
+            return queryset
+        ascii_value = value.lower().replace(" ", "")
+        if ascii_value.isascii() and ascii_value.isalpha():
+            return queryset.filter(
+                Q(name_initials__startswith=ascii_value) | Q(name_pinyin__startswith=ascii_value)
+            )
+        if value[:-1].isdigit() or value.isdigit():
+            return queryset.filter(id_number__contains=value.upper())
+        return queryset.filter(name__contains=value)
