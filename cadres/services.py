@@ -127,8 +127,8 @@ def user_create(
     a village cadre sees only their own record and needs no grant.
     """
     Role = User.Role
-    if role == Role.TOWNSHIP_OFFICIAL and township is None:
-        raise ValidationError(_("A township official needs a township."))
+    if (role == Role.TOWNSHIP_OFFICIAL) != (township is not None):
+        raise ValidationError(_("A township official, and only one, is given a township."))
     if role in (Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE) and cadre is None:
         raise ValidationError(_("A village account needs the cadre's roster record."))
     if role == Role.VILLAGE_SECRETARY and cadre.post != Cadre.Post.SECRETARY:

@@ -1,0 +1,88 @@
+"""Pages every role shares: login, home, navigation, password change, assets."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from longshan.models import AuditEvent
+
+from .conftest import PASSWORD
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+NAV = {
+    "county": {"/", "/townships/", "/villages/", "/cadres/", "/rules/"},
+    "official_a": {"/", "/townships/", "/villages/", "/cadres/", "/rules/"},
+    "psb": {"/", "/townships/", "/villages/", "/cadres/", "/rules/"},
+    "secretary_a1": {"/", "/villages/", "/cadres/", "/rules/"},
+    "clerk_a1": {"/", "/cadres/", "/rules/"},
+    "reviewer": {"/", "/rules/"},
+}
+
+
+@pytest.mark.parametrize(("role", "links"), NAV.items())
+def test_navigation_shows_only_what_the_role_may_use(county, client, role, links):
+    client.force_login(getattr(county.users, role))
+    response = client.get(reverse("home"))
+    assert {item["url"] for item in response.context["nav_items"]} == links
+    for item in response.context["nav_items"]:
+        assert client.get(item["url"]).status_code == 200
+
+
+def test_home_counts_the_users_own_part_of_the_county(county, client):
+    expected = {"county": 12, "official_a": 6, "secretary_a1": 3, "clerk_a1": 1, "psb": 4}
+    for role, cadres in expected.items():
+        client.force_login(getattr(county.users, role))
+        assert client.get(reverse("home")).context["counts"]["cadres"] == cadres, role
+
+
+def test_login_and_logout(county, client):
+    response = client.post(reverse("login"), {"username": "county", "password": PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert client.get(reverse("home")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_a_wrong_password_is_refused_in_chinese(county, client):
+    response = client.post(reverse("login"), {"username": "county", "password": "wrong"})
+    assert response.status_code == 200
+    assert "用户名和密码不匹配" in response.content.decode()
+
+
+def test_password_change_needs_ten_characters_with_letters_and_digits(county, client):
+    client.force_login(county.users.official_a)
+    url = reverse("password_change")
+    for weak in ("short1", "onlyletterspassword", "12345678901234"):
+        response = client.post(
+            url, {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak}
+        )
+        assert response.status_code == 200, weak
+    strong = "Xiangxi2027road"
+    response = client.post(
+        url, {"old_password": PASSWORD, "new_password1": strong, "new_password2": strong}
+    )
+    assert response.status_code == 302
+    county.users.official_a.refresh_from_db()
+    assert county.users.official_a.check_password(strong)
+    assert AuditEvent.objects.filter(
+        action="user.password_changed", actor=county.users.official_a
+    ).exists()
+
+
+def test_no_page_links_an_outside_server():
+    # The portal runs on an intranet: scripts and styles come from static/vendor only.
+    pattern = re.compile(r"""(src|href)=["']https?://""")
+    offenders = [
+        str(path.relative_to(BASE_DIR))
+        for path in BASE_DIR.glob("**/templates/**/*.html")
+        if ".venv" not in path.parts and pattern.search(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_vendor_assets_are_installed_and_served(county, client):
+    for asset in ("vendor/bootstrap/css/bootstrap.min.css", "vendor/htmx/htmx.min.js"):
+        assert (BASE_DIR / "static" / asset).exists(), f"run make assets: {asset}"

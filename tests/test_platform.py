@@ -1,0 +1,154 @@
+"""The platform under the portal: the real database in CI, the audit trail, Celery jobs."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from cadres.models import Cadre
+from conftest import missing_service
+from longshan import audit, services
+from longshan.celery import app as celery_app
+from longshan.models import AuditEvent, AuditImmutableError, Job
+
+from .factories import CadreFactory
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_the_configured_database_is_the_one_in_use():
+    # Given DATABASE_URL names PostgreSQL (as in CI), the tests really run on PostgreSQL
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        missing_service("DATABASE_URL does not point at PostgreSQL")
+    assert connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        assert "PostgreSQL" in cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_an_audit_event_cannot_be_changed_or_deleted_through_the_model():
+    event = audit.record("test.event", actor=None, changes={"x": [1, 2]})
+    event.action = "tampered"
+    with pytest.raises(AuditImmutableError):
+        event.save()
+    with pytest.raises(AuditImmutableError):
+        event.delete()
+    assert AuditEvent.objects.get(pk=event.pk).action == "test.event"
+
+
+@pytest.mark.django_db
+def test_postgresql_itself_refuses_to_change_or_delete_an_audit_event():
+    if connection.vendor != "postgresql":
+        missing_service("the append-only trigger exists on PostgreSQL only")
+    event = audit.record("test.event", actor=None)
+    for statement in (
+        "UPDATE longshan_auditevent SET action = 'tampered' WHERE id = %s",
+        "DELETE FROM longshan_auditevent WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement, [event.pk])
+    assert AuditEvent.objects.filter(pk=event.pk, action="test.event").exists()
+
+
+@pytest.mark.django_db
+def test_a_job_runs_once_and_a_second_delivery_changes_nothing(
+    django_capture_on_commit_callbacks,
+):
+    cadre = CadreFactory(name="张三")
+    Cadre.objects.filter(pk=cadre.pk).update(name_pinyin="", name_initials="")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.job_start(Job.Kind.REBUILD_SEARCH_KEYS, actor=None)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert job.result == {"changed": 1}
+    assert services.job_run(job.pk).result == {"changed": 1}  # delivered again: left alone
+    cadre.refresh_from_db()
+    assert (cadre.name_pinyin, cadre.name_initials) == ("zhangsan", "zs")
+
+
+def database_url_of_test_database():
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{settings['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(redis_url, transactional_db):
+    """Start a real Celery worker on Redis, on a queue of its own, against the test database."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of_test_database(),
+        "CELERY_BROKER_URL": redis_url,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "longshan",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency=1",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=INFO",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    keys = ("broker_url", "task_always_eager", "task_default_queue")
+    saved = {key: celery_app.conf[key] for key in keys}
+    celery_app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
+    try:
+        yield process
+    finally:
+        celery_app.conf.update(saved)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def test_a_real_worker_runs_a_job_that_writes_to_the_database(celery_worker_process):
+    # Given cadres whose search keys are stale
+    cadres = [CadreFactory(name=name) for name in ("张三", "彭国华", "田小梅")]
+    Cadre.objects.update(name_pinyin="", name_initials="")
+    # When the job is queued on Redis for the worker process
+    job = services.job_start(Job.Kind.REBUILD_SEARCH_KEYS, actor=None)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status in (Job.Status.DONE, Job.Status.FAILED):
+            break
+        if celery_worker_process.poll() is not None:
+            break
+        time.sleep(0.5)
+    if job.status != Job.Status.DONE:
+        celery_worker_process.terminate()
+        output = celery_worker_process.communicate(timeout=20)[0]
+        pytest.fail(f"job ended as {job.status}; worker output:\n{output[-4000:]}")
+    # Then the worker, not this process, wrote the keys to the database
+    assert job.result == {"changed": 3}
+    assert sorted(Cadre.objects.values_list("name_initials", flat=True)) == ["pgh", "txm", "zs"]
+    assert {c.pk for c in cadres} == set(Cadre.objects.values_list("pk", flat=True))
