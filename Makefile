@@ -7,11 +7,13 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# System packages: CJK font and HarfBuzz subsetting for WeasyPrint (without it PDFs are
-# written ~40x slower), gettext for translations, Node.js/npm for front-end assets,
-# Chromium for the browser tests, poppler-utils to read PDFs back in tests.
+# System packages, as "command:package" (present if the command is on PATH) or a bare
+# package name (present if dpkg has it): CJK font and HarfBuzz subsetting for WeasyPrint
+# (without it PDFs are written ~40x slower), gettext for translations, npm for front-end
+# assets, Chromium for the browser tests, poppler-utils to read PDFs back in tests.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
-	gettext nodejs npm chromium poppler-utils docker-compose
+	msgfmt:gettext npm:npm chromium:chromium pdftotext:poppler-utils \
+	docker-compose:docker-compose
 
 .PHONY: run test setup system-packages venv assets messages static migrate demo logins lint format bench clean
 
@@ -29,8 +31,12 @@ setup: system-packages venv assets messages static
 
 # Installs what is missing when run as root with apt; otherwise says what to install.
 system-packages:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	@missing=""; for spec in $(SYSTEM_PACKAGES); do \
+		case $$spec in \
+		*:*) command -v $${spec%%:*} >/dev/null 2>&1 || missing="$$missing $${spec#*:}";; \
+		*) dpkg-query -W -f='$${Status}' $$spec 2>/dev/null | grep -q "install ok installed" \
+			|| missing="$$missing $$spec";; \
+		esac; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
