@@ -15,10 +15,9 @@ SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2
 	msgfmt:gettext npm:npm chromium:chromium pdftotext:poppler-utils \
 	docker-compose:docker-compose
 
-.PHONY: run test setup system-packages venv assets messages static migrate demo logins lint format bench clean
+.PHONY: run test setup system-packages venv assets messages po static migrate demo logins lint format bench clean
 
 run: setup migrate demo
-	@$(PY) manage.py load_longshan_demo --logins
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
@@ -68,6 +67,11 @@ static/vendor/.installed: package.json package-lock.json
 
 messages: venv
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+
+# Extract new strings into the Chinese catalogue; translate them before committing.
+po: venv
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete -v0 --ignore=.venv --ignore=node_modules \
+		--ignore=static --ignore=staticfiles --ignore=var --ignore=test-artifacts
 
 static: venv assets
 	$(PY) manage.py collectstatic --noinput -v0

@@ -16,13 +16,18 @@ class CadreFilter(django_filters.FilterSet):
         field_name="village__township",
         queryset=Township.objects.none(),
         label=_("Township"),
+        empty_label=_("All"),
     )
-    village = django_filters.ModelChoiceFilter(queryset=Village.objects.none(), label=_("Village"))
+    village = django_filters.ModelChoiceFilter(
+        queryset=Village.objects.none(), label=_("Village"), empty_label=_("All")
+    )
     post = django_filters.ChoiceFilter(choices=Post.choices, label=_("Post"), empty_label=_("All"))
     status = django_filters.ChoiceFilter(
         choices=CadreStatus.choices, label=_("Status"), empty_label=_("All")
     )
-    education = django_filters.ChoiceFilter(choices=Education.choices, label=_("Education"))
+    education = django_filters.ChoiceFilter(
+        choices=Education.choices, label=_("Education"), empty_label=_("All")
+    )
     sort = django_filters.OrderingFilter(
         fields=(
             ("name_pinyin", "name"),

@@ -314,9 +314,13 @@ class Cadre(models.Model):
             errors["party_join_date"] = _("Enter the date this Party member joined the Party.")
         if self.political_status not in PARTY_STATUSES and self.party_join_date:
             errors["party_join_date"] = _("Only a Party member has a Party join date.")
-        if self.party_join_date and self.birth_date:
-            if rules.age_on(self.birth_date, self.party_join_date) < 18:
-                errors["party_join_date"] = _("One joins the Party at 18 or older.")
+        too_young = (
+            self.party_join_date
+            and self.birth_date
+            and rules.age_on(self.birth_date, self.party_join_date) < 18
+        )
+        if too_young:
+            errors["party_join_date"] = _("One joins the Party at 18 or older.")
         if errors:
             raise ValidationError(errors)
 

@@ -15,7 +15,7 @@ ITEMS = [
     ),
     (
         "cadres:village_list",
-        _("Villages"),
+        _("Villages and communities"),
         {
             Role.COUNTY_STAFF,
             Role.PUBLIC_SECURITY,

@@ -193,7 +193,7 @@ def test_second_run_changes_nothing():
     assert row_counts() == counts
     assert roster_checksum() == checksum
     assert AuditEvent.objects.count() == events
-    assert "nothing changed" in output
+    assert "未作任何更改" in output
 
 
 @pytest.mark.django_db

@@ -67,3 +67,9 @@ def test_a_wrong_address_gives_the_portal_404_page_in_chinese(client):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_browser_set_to_english_still_gets_chinese_until_the_switch(client):
+    response = client.get(reverse("login"), headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert "登录" in response.content.decode()
