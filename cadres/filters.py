@@ -8,6 +8,11 @@ from .choices import Education
 from .models import Cadre, CadreStatus, Post, Township, Village
 
 
+class RosterOrdering(django_filters.OrderingFilter):
+    # Declared here so that the portal's own catalogue translates it.
+    descending_fmt = _("%s (descending)")
+
+
 class CadreFilter(django_filters.FilterSet):
     """Filter a scoped roster; choices offered are drawn from the same scope."""
 
@@ -28,7 +33,7 @@ class CadreFilter(django_filters.FilterSet):
     education = django_filters.ChoiceFilter(
         choices=Education.choices, label=_("Education"), empty_label=_("All")
     )
-    sort = django_filters.OrderingFilter(
+    sort = RosterOrdering(
         fields=(
             ("name_pinyin", "name"),
             ("village__code", "village"),

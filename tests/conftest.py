@@ -1,12 +1,18 @@
 """A small county with every role, shared by the access and roster tests."""
 
 import datetime
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from cadres import services
 from cadres.models import Cadre, User, Village
+from longshan.celery import app as celery_app
 
 from .factories import CadreFactory, TownshipFactory, VillageFactory
 
@@ -77,3 +83,91 @@ def login(client):
 
 
 Post = Cadre.Post
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def phone_page(chromium_path, live_server):
+    """A fresh browser page the size of a phone (390×844), speaking Chinese."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
+    # itself are still synchronous, so Django's async guard would refuse them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def log_in(page, base_url, username):
+    page.goto(base_url + "/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=cadre-count]")
+
+
+def database_url_of_test_database():
+    """Return a DATABASE_URL naming the database this test run uses."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{settings['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(redis_url, transactional_db):
+    """Start a real Celery worker on Redis, on a queue of its own, against the test database.
+
+    Tasks sent by the test while the fixture is active go to that worker, not in-process.
+    """
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of_test_database(),
+        "CELERY_BROKER_URL": redis_url,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "longshan", "worker", "-Q", queue]
+    command += ["--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"]
+    process = subprocess.Popen(
+        command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    keys = ("broker_url", "task_always_eager", "task_default_queue")
+    saved = {key: celery_app.conf[key] for key in keys}
+    celery_app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
+    try:
+        yield process
+    finally:
+        celery_app.conf.update(saved)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,10 +1,7 @@
 """The platform under the portal: the real database in CI, the audit trail, Celery jobs."""
 
 import os
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,7 +10,6 @@ from django.db import DatabaseError, connection, transaction
 from cadres.models import Cadre
 from conftest import missing_service
 from longshan import audit, services
-from longshan.celery import app as celery_app
 from longshan.models import AuditEvent, AuditImmutableError, Job
 
 from .factories import CadreFactory
@@ -72,62 +68,6 @@ def test_a_job_runs_once_and_a_second_delivery_changes_nothing(
     assert services.job_run(job.pk).result == {"changed": 1}  # delivered again: left alone
     cadre.refresh_from_db()
     assert (cadre.name_pinyin, cadre.name_initials) == ("zhangsan", "zs")
-
-
-def database_url_of_test_database():
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user = settings.get("USER") or ""
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{settings['NAME']}"
-
-
-@pytest.fixture
-def celery_worker_process(redis_url, transactional_db):
-    """Start a real Celery worker on Redis, on a queue of its own, against the test database."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_of_test_database(),
-        "CELERY_BROKER_URL": redis_url,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "longshan",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency=1",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=INFO",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    keys = ("broker_url", "task_always_eager", "task_default_queue")
-    saved = {key: celery_app.conf[key] for key in keys}
-    celery_app.conf.update(broker_url=redis_url, task_always_eager=False, task_default_queue=queue)
-    try:
-        yield process
-    finally:
-        celery_app.conf.update(saved)
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_a_real_worker_runs_a_job_that_writes_to_the_database(celery_worker_process):

@@ -4,8 +4,10 @@ The same data on every run; a second run finds every row by its natural key (div
 code, ID number, username) and changes nothing.
 """
 
+import importlib
 import unicodedata
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -15,6 +17,11 @@ from cadres.models import Cadre, County, Township, User, Village
 from longshan import audit
 
 SITTING = (Cadre.Status.ACTIVE, Cadre.Status.SUSPENDED)
+
+# Each later app adds its part of the living county (months of duty, leave, training…)
+# with a `demo_load(*, warn)` in its own `demo.py`, run after the roster, in this order.
+# Each must be repeatable: a second run finds its rows and creates nothing.
+DEMO_EXTENSIONS = ["training", "attendance"]
 
 
 class Command(BaseCommand):
@@ -52,6 +59,10 @@ def demo_load(*, warn=None):
     villages, created["villages"] = _load_villages(townships, plan.villages)
     created["cadres"] = _load_cadres(villages, plan.cadres, warn)
     created["users"] = _load_logins(demo.demo_logins(), warn)
+    for app_label in DEMO_EXTENSIONS:
+        if apps.is_installed(app_label):
+            module = importlib.import_module(f"{app_label}.demo")
+            created.update(module.demo_load(warn=warn))
     if any(created.values()):
         audit.record(
             "demo.loaded",
@@ -178,13 +189,16 @@ def summary(created):
     """Return the line that says what a run created."""
     if not any(created.values()):
         return _("The Longshan demo county is already loaded; nothing changed.")
-    return (
+    line = (
         _(
             "Created: counties %(counties)s, townships %(townships)s, villages and "
             "communities %(villages)s, cadres %(cadres)s, demo logins %(users)s."
         )
         % created
     )
+    roster_keys = {"counties", "townships", "villages", "cadres", "users"}
+    extra = [f"{key} {count}" for key, count in created.items() if key not in roster_keys]
+    return " ".join([line, *extra]) if extra else line
 
 
 def _width(text):
