@@ -32,3 +32,17 @@ def test_village_secretary_on_a_phone_sees_only_their_own_village(county, live_s
     # And another township's village answers as if it did not exist
     response = page.goto(f"{live_server.url}/villages/{county.villages['b1'].pk}/")
     assert response.status == 404
+
+
+@pytest.mark.parametrize("username", ["county", "official_a", "secretary_a1"])
+def test_every_main_page_fits_a_360_px_phone(county, live_server, phone_page, username):
+    # Given the narrowest phone the county's cadres use
+    page = phone_page
+    page.set_viewport_size({"width": 360, "height": 740})
+    log_in(page, live_server.url, username)
+    # When each page of the user's menu is opened, then nothing is wider than the screen
+    links = page.eval_on_selector_all("#main-nav a.nav-link", "links => links.map(a => a.href)")
+    assert links
+    for link in links:
+        page.goto(link)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 361, link
