@@ -28,8 +28,13 @@ class AuditContextMiddleware:
             _client_address.reset(token)
 
 
+def client_address():
+    """Return the client address of the request being served, or None outside a request."""
+    return _client_address.get()
+
+
 def _plain(value):
-    if isinstance(value, (datetime.date, datetime.datetime, decimal.Decimal)):
+    if isinstance(value, (datetime.date, datetime.datetime, datetime.time, decimal.Decimal)):
         return str(value)
     if hasattr(value, "pk"):
         return value.pk

@@ -153,6 +153,8 @@ def celery_worker_process(redis_url, transactional_db):
         **os.environ,
         "DATABASE_URL": database_url_of_test_database(),
         "CELERY_BROKER_URL": redis_url,
+        # No persistent connection, so the test database can be dropped right after.
+        "DATABASE_CONN_MAX_AGE": "0",
     }
     command = [sys.executable, "-m", "celery", "-A", "longshan", "worker", "-Q", queue]
     command += ["--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"]
