@@ -5,6 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Role
 
+# Duty and leave (POLICY §4): every role but the joint-vetting reviewers.
+ATTENDANCE_DUTY_ROLES = {
+    Role.COUNTY_STAFF,
+    Role.PUBLIC_SECURITY,
+    Role.TOWNSHIP_OFFICIAL,
+    Role.VILLAGE_SECRETARY,
+    Role.VILLAGE_CADRE,
+}
+
 # (url name, label, roles that see it)
 ITEMS = [
     ("home", _("Home"), None),
@@ -34,6 +43,29 @@ ITEMS = [
             Role.VILLAGE_CADRE,
         },
     ),
+    (
+        "training:event_list",
+        _("Training"),
+        {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL},
+    ),
+    (
+        "training:compliance",
+        _("Training compliance"),
+        {
+            Role.COUNTY_STAFF,
+            Role.TOWNSHIP_OFFICIAL,
+            Role.VILLAGE_SECRETARY,
+            Role.PUBLIC_SECURITY,
+        },
+    ),
+    ("attendance:duty", _("Duty"), ATTENDANCE_DUTY_ROLES),
+    ("attendance:leave_list", _("Leave"), ATTENDANCE_DUTY_ROLES),
+    (
+        "attendance:inspection_list",
+        _("Inspections"),
+        {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL},
+    ),
+    ("attendance:calendar", _("Calendar"), {Role.COUNTY_STAFF}),
     ("rule_list", _("County rules"), None),
 ]
 

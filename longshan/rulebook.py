@@ -76,6 +76,11 @@ class RuleDefinition:
 DUTY_HOURS_VILLAGE = "duty.min_hours.village"
 DUTY_HOURS_COMMUNITY = "duty.min_hours.community"
 QUOTA_EXTRA_POLICE_POPULATION = "quota.extra_police_from_population"
+TRAINING_MIN_DAYS_PER_YEAR = "training.min_days_per_year"
+DUTY_SELF_SIGN_IN = "duty.self_sign_in"
+VIOLATION_FIRST_DEDUCTION_RATIO = "violation.first_deduction_ratio"
+VIOLATION_SECOND_DEDUCTION_RATIO = "violation.second_deduction_ratio"
+VIOLATION_THIRD_DEDUCTION_RATIO = "violation.third_deduction_ratio"
 
 RULES = {
     rule.key: rule
@@ -106,6 +111,45 @@ RULES = {
             1,
             1_000_000,
             _("people"),
+        ),
+        RuleDefinition(
+            TRAINING_MIN_DAYS_PER_YEAR,
+            _("Minimum days of training at county level or above a year"),
+            "§6.1",
+            Decimal,
+            Decimal("0"),
+            Decimal("365"),
+            _("days"),
+        ),
+        RuleDefinition(
+            DUTY_SELF_SIGN_IN,
+            _("Cadres sign themselves in and out of duty"),
+            "§4.1",
+            bool,
+        ),
+        RuleDefinition(
+            VIOLATION_FIRST_DEDUCTION_RATIO,
+            _("Share of the month's performance pay deducted for a first violation"),
+            "§4.4",
+            Decimal,
+            Decimal("0"),
+            Decimal("1"),
+        ),
+        RuleDefinition(
+            VIOLATION_SECOND_DEDUCTION_RATIO,
+            _("Share of the month's performance pay deducted for a second violation"),
+            "§4.4",
+            Decimal,
+            Decimal("0"),
+            Decimal("1"),
+        ),
+        RuleDefinition(
+            VIOLATION_THIRD_DEDUCTION_RATIO,
+            _("Share of the quarter's performance pay deducted for a third violation"),
+            "§4.4",
+            Decimal,
+            Decimal("0"),
+            Decimal("1"),
         ),
     ]
 }

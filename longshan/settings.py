@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LONGSHAN_VAR_DIR", BASE_DIR / "var"))
@@ -61,6 +62,8 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "longshan",
     "cadres",
+    "training",
+    "attendance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -173,7 +176,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # The day's duty check at 23:30 local time (POLICY §4.1, §4.2); the task takes today.
+    "attendance-check-duty": {
+        "task": "attendance.check_duty",
+        "schedule": crontab(hour=23, minute=30),
+    },
+}
 
 # ---------------------------------------------------------------- logging
 LOGGING = {

@@ -23,4 +23,6 @@ urlpatterns = [
     path("jobs/search-keys/", views.search_keys_rebuild_start, name="search_keys_rebuild"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("", include("cadres.urls")),
+    path("training/", include("training.urls")),
+    path("attendance/", include("attendance.urls")),
 ]

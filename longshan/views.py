@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from attendance import selectors as attendance_selectors
 from cadres import selectors as cadre_selectors
 from cadres.models import Role
 
@@ -23,6 +24,9 @@ def home(request):
     """Show the user's part of the county and what waits for them, by role."""
     user = request.user
     context = {"counts": cadre_selectors.home_counts(user)}
+    context["duty_waiting"] = attendance_selectors.home_waiting(
+        user, today=timezone.localdate(), village_count=context["counts"]["villages"]
+    )
     if user.role == Role.TOWNSHIP_OFFICIAL:
         context["townships"] = list(scoping.townships_visible_to(user).order_by("code"))
     if user.role in (Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE) and user.cadre_id:

@@ -5,14 +5,23 @@ import io
 from collections import Counter
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
 from cadres import demo, rules
+from cadres.management.commands import load_longshan_demo as loader_command
 from cadres.models import Cadre, County, Township, User, Village
 from longshan import scoping
 from longshan.models import AuditEvent
 
 Post = Cadre.Post
+
+
+@pytest.fixture(autouse=True)
+def roster_only(request, monkeypatch):
+    """Load only the roster part, unless a test asks for the whole living county."""
+    if "whole_county" not in request.keywords:
+        monkeypatch.setattr(loader_command, "DEMO_EXTENSIONS", [])
 
 
 def load(*args):
@@ -281,3 +290,25 @@ def test_logins_option_prints_the_table_without_loading():
         assert login.username in output
     assert "Longshan2026" in output
     assert row_counts() == dict.fromkeys(row_counts(), 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.whole_county
+def test_the_whole_living_county_loads_the_same_twice():
+    # Given the demo with every app's months of data
+    load()
+    counts = {
+        label: [model.objects.count() for model in apps.get_app_config(label).get_models()]
+        for label in loader_command.DEMO_EXTENSIONS
+    }
+    events = AuditEvent.objects.count()
+    # When it is loaded again, then no app adds a row and no audit event is written
+    output = load()
+    assert counts == {
+        label: [model.objects.count() for model in apps.get_app_config(label).get_models()]
+        for label in loader_command.DEMO_EXTENSIONS
+    }
+    assert AuditEvent.objects.count() == events
+    assert "未作任何更改" in output
+    # And each app's data is there: several months of a living county
+    assert all(sum(per_model) > 0 for per_model in counts.values())

@@ -12,12 +12,15 @@ from .conftest import PASSWORD
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+TRAINING = {"/training/events/", "/training/compliance/"}
+DUTY = {"/attendance/duty/", "/attendance/leave/"}
+TREE = {"/", "/townships/", "/villages/", "/cadres/", "/rules/"}
 NAV = {
-    "county": {"/", "/townships/", "/villages/", "/cadres/", "/rules/"},
-    "official_a": {"/", "/townships/", "/villages/", "/cadres/", "/rules/"},
-    "psb": {"/", "/townships/", "/villages/", "/cadres/", "/rules/"},
-    "secretary_a1": {"/", "/villages/", "/cadres/", "/rules/"},
-    "clerk_a1": {"/", "/cadres/", "/rules/"},
+    "county": TREE | TRAINING | DUTY | {"/attendance/inspections/", "/attendance/calendar/"},
+    "official_a": TREE | TRAINING | DUTY | {"/attendance/inspections/"},
+    "psb": TREE | {"/training/compliance/"} | DUTY,
+    "secretary_a1": {"/", "/villages/", "/cadres/", "/rules/", "/training/compliance/"} | DUTY,
+    "clerk_a1": {"/", "/cadres/", "/rules/"} | DUTY,
     "reviewer": {"/", "/rules/"},
 }
 
