@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-SOURCE = ["cadres", "longshan", "templates", "locale", "manage.py", "pyproject.toml"]
+APPS = sorted(path.name for path in BASE_DIR.iterdir() if (path / "apps.py").exists())
+SOURCE = [*APPS, "templates", "locale", "manage.py", "pyproject.toml"]
 
 
 def statistics(po_file):
