@@ -9,10 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from cadres.models import Cadre, Village
 
 
-def _choice_values(choices):
-    return [value for value, _label in choices.choices]
-
-
 class CalendarOverride(models.Model):
     """The county's own word on one date: it wins over the national calendar library (§4.1)."""
 
@@ -116,7 +112,7 @@ class DutyLog(models.Model):
                 name="duty_log_minutes_iff_signed_out",
             ),
             models.CheckConstraint(
-                condition=Q(source__in=_choice_values(DutySource)),
+                condition=Q(source__in=DutySource.values),
                 name="duty_log_source_valid",
             ),
             # At most one open span per cadre and day: sign out before signing in again.
@@ -284,11 +280,9 @@ class LeaveRequest(models.Model):
                 name="leave_ends_after_start",
                 violation_error_message=_("The leave must end after it starts."),
             ),
+            models.CheckConstraint(condition=Q(kind__in=LeaveKind.values), name="leave_kind_valid"),
             models.CheckConstraint(
-                condition=Q(kind__in=_choice_values(LeaveKind)), name="leave_kind_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=_choice_values(LeaveStatus)), name="leave_status_valid"
+                condition=Q(status__in=LeaveStatus.values), name="leave_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(status="closed", returned_at__isnull=False)
@@ -349,7 +343,7 @@ class Inspection(models.Model):
         indexes = [models.Index(fields=["village", "at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(level__in=_choice_values(InspectionLevel)),
+                condition=Q(level__in=InspectionLevel.values),
                 name="inspection_level_valid",
             ),
             models.CheckConstraint(
@@ -454,6 +448,10 @@ class RemovalStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# How a removal order names itself to the appointment history (cadres.services.open_removal).
+REMOVAL_SOURCE = "attendance.violation"
+
+
 class RemovalOrder(models.Model):
     """A removal from post that the violation ladder calls for, waiting for the county.
 
@@ -493,7 +491,7 @@ class RemovalOrder(models.Model):
                 name="removal_one_pending_per_cadre_year",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=_choice_values(RemovalStatus)),
+                condition=Q(status__in=RemovalStatus.values),
                 name="removal_status_valid",
             ),
         ]
@@ -555,7 +553,7 @@ class DutyCheckItem(models.Model):
         ordering = ["check_run", "village", "kind", "cadre"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=_choice_values(DutyCheckKind)), name="duty_check_kind_valid"
+                condition=Q(kind__in=DutyCheckKind.values), name="duty_check_kind_valid"
             ),
             models.CheckConstraint(
                 condition=Q(kind="roster_gap", cadre__isnull=True)

@@ -9,7 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import chinese_calendar
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import CharField, Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cadres import rules as cadre_rules
@@ -18,6 +19,7 @@ from longshan import rulebook, scoping
 
 from . import rules
 from .models import (
+    REMOVAL_SOURCE,
     CalendarOverride,
     CalendarYear,
     DutyCheck,
@@ -408,11 +410,27 @@ def violation_list(user, *, year=None):
     return violations.order_by("-finding__inspection__at", "cadre__name_pinyin")
 
 
+def waiting_for_county(orders):
+    """Keep the removal orders whose removal event still waits for county staff.
+
+    The order stays PENDING in this app; once county staff confirm or reject the removal
+    event of the appointment history (cadres.services), it no longer waits.
+    """
+    from cadres.models import AppointmentEvent
+
+    waiting = AppointmentEvent.objects.filter(
+        source=REMOVAL_SOURCE,
+        source_ref=Cast(OuterRef("pk"), CharField()),
+        status=AppointmentEvent.Status.PENDING,
+    )
+    return orders.filter(status=RemovalOrder.Status.PENDING).filter(Exists(waiting))
+
+
 def cadre_attendance_summary(user, cadre, *, year):
     """Return what a cadre's page shows of duty discipline, in one query: the year's
     violations, and those of any year whose removal waits for the county (the appointment
     history must turn a pending removal into the removal event)."""
-    pending = RemovalOrder.objects.filter(cadre=cadre, status=RemovalOrder.Status.PENDING)
+    pending = waiting_for_county(RemovalOrder.objects.filter(cadre=cadre))
     violations = list(
         scoping.violations_visible_to(user)
         .filter(cadre=cadre)
@@ -461,9 +479,7 @@ def home_waiting(user, *, today, village_count=None):
         waiting["yesterday_items"] = counts
         waiting["yesterday_total"] = sum(counts.values())
     if role == Role.COUNTY_STAFF:
-        waiting["pending_removals"] = RemovalOrder.objects.filter(
-            status=RemovalOrder.Status.PENDING
-        ).count()
+        waiting["pending_removals"] = waiting_for_county(RemovalOrder.objects.all()).count()
     if role in (Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE) and user.cadre_id:
         waiting["own_open_leave"] = LeaveRequest.objects.filter(
             cadre_id=user.cadre_id, status__in=[LeaveStatus.PENDING, LeaveStatus.APPROVED]

@@ -13,11 +13,13 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadres import services as cadre_services
 from cadres.models import Cadre, CadreStatus, Role, Village
 from longshan import audit, rulebook, scoping
 
 from . import rules, selectors
 from .models import (
+    REMOVAL_SOURCE,
     CalendarOverride,
     CalendarYear,
     DutyCheck,
@@ -692,6 +694,16 @@ def _sync_removals(cadre_ids, year, *, actor, record_audit=True):
         violation, order = first_removal.get(cadre_id), pending.get(cadre_id)
         if violation and order is None:
             order = RemovalOrder.objects.create(cadre_id=cadre_id, year=year, violation=violation)
+            # §4.4: the removal opens the removal event of the appointment history (§3.6),
+            # pending until county staff confirm it.
+            cadre_services.open_removal(
+                cadre_id=cadre_id,
+                on=timezone.localtime(violation.finding.inspection.at).date(),
+                reason=_("Third unauthorised absence of %(year)s (POLICY §4.4)") % {"year": year},
+                source=REMOVAL_SOURCE,
+                source_ref=str(order.pk),
+                actor=actor,
+            )
             if record_audit:
                 audit.record(
                     "removal.opened",
@@ -707,6 +719,9 @@ def _sync_removals(cadre_ids, year, *, actor, record_audit=True):
             order.cancelled_at = timezone.now()
             order.cancel_reason = _("The violation that called for it no longer stands.")
             order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+            cadre_services.withdraw_removal(
+                source=REMOVAL_SOURCE, source_ref=str(order.pk), actor=actor
+            )
             audit.record(
                 "removal.cancelled",
                 actor=actor,

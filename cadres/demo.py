@@ -1,7 +1,10 @@
 """The Longshan demo county: 21 townships, 397 villages, 1,198 cadres (POLICY §1, §9.1).
 
-Pure and deterministic: the same plan on every call, from fixed seeds; no ORM, no clock.
-`manage.py load_longshan_demo` writes the plan to the database and creates the demo logins.
+The plan is pure and deterministic: the same on every call, from fixed seeds; no ORM, no
+clock. `manage.py load_longshan_demo` writes the plan (with each cadre's appointment
+history, `history_plan`) to the database and creates the demo logins; `demo_load` at the
+end of this module is the cadres app's demo extension, which writes the selection part
+(former cadres, relatives, candidates, vetting cases).
 """
 
 import dataclasses
@@ -255,7 +258,11 @@ class DemoLogin:
     is_township_principal: bool = False
     department: str = ""
     cadre_id_number: str = ""
+    groups: tuple = ()
 
+
+# The group whose members read and export the audit trail (longshan migration 0005).
+AUDITOR_GROUP = "county auditor"
 
 # The nine joint-vetting departments (POLICY §1.4, §3.4): User.Department values, short name.
 VETTING_DEPARTMENTS = (
@@ -609,6 +616,13 @@ def demo_logins():
             "police", VILLAGE_CADRE, police.name, own_record, cadre_id_number=police.id_number
         ),
         DemoLogin("psb", PUBLIC_SECURITY, "王振国", _("Auxiliary police of the whole county")),
+        DemoLogin(
+            "auditor",
+            COUNTY_STAFF,
+            "龙晓燕",
+            _("Whole county, and the audit trail"),
+            groups=(AUDITOR_GROUP,),
+        ),
     ]
     for department, short_name, full_name in VETTING_DEPARTMENTS:
         logins.append(
@@ -621,3 +635,570 @@ def demo_logins():
             )
         )
     return logins
+
+
+# ---------------------------------------------------------------- appointment history (§3.6)
+
+DEMO_TODAY = AGES_ON  # the demo's fixed "today": never the clock
+TRANSFER_SHARE = 0.015  # a few cadres came from another village of their township
+REINSTATED_SHARE = 0.008  # a few were suspended once and reinstated
+APPOINTMENT, TRANSFER = "appointment", "transfer"
+SUSPENSION, REINSTATEMENT = "suspension", "reinstatement"
+REMOVAL, DEPARTURE = "removal", "departure"
+DEMO_DECIDER = "县委组织部"
+
+
+@dataclass(frozen=True)
+class HistoryStep:
+    """One event of a demo cadre's appointment history, by village code."""
+
+    kind: str
+    on: datetime.date
+    reason: str
+    village_code: str = ""
+    post: str = ""
+
+
+def _other_village(rng, villages_by_township, village_code, kind):
+    township_code = village_code[:9]
+    choices = [
+        v.code
+        for v in villages_by_township[township_code]
+        if v.code != village_code and v.kind == kind
+    ]
+    return rng.choice(choices) if choices else None
+
+
+@functools.cache
+def history_plan():
+    """Return {ID number: (HistoryStep, ...)} for every cadre of the plan, oldest first.
+
+    Every history starts with the appointment on the start date; a few cadres came by a
+    transfer from another village of their township, a few were suspended and reinstated,
+    and the suspended ones of the roster have their suspension. Deterministic: each cadre
+    draws from a generator seeded by their ID number.
+    """
+    county = build_county()
+    villages_by_township = {}
+    kinds = {}
+    for village in county.villages:
+        villages_by_township.setdefault(village.township_code, []).append(village)
+        kinds[village.code] = village.kind
+    spare = _login_village(county.townships, county.villages).code
+    plan = {}
+    for cadre in county.cadres:
+        rng = random.Random(f"{SEED}/history/{cadre.id_number}")
+        steps = []
+        span = (LAST_START - cadre.start_date).days
+        draw = rng.random()
+        first_village = cadre.village_code
+        if draw < TRANSFER_SHARE and span > 400 and cadre.village_code != spare:
+            other = _other_village(
+                rng, villages_by_township, cadre.village_code, kinds[cadre.village_code]
+            )
+            if other and cadre.post != SECRETARY:
+                first_village = other
+        steps.append(
+            HistoryStep(
+                APPOINTMENT, cadre.start_date, "县委组织部任职通知", first_village, cadre.post
+            )
+        )
+        if first_village != cadre.village_code:
+            on = cadre.start_date + datetime.timedelta(days=rng.randint(180, span - 30))
+            steps.append(
+                HistoryStep(TRANSFER, on, "工作需要，乡镇内调整", cadre.village_code, cadre.post)
+            )
+        last = steps[-1].on
+        if cadre.status == SUSPENDED:
+            on = _random_day(
+                rng, last + datetime.timedelta(days=60), DEMO_TODAY - datetime.timedelta(days=20)
+            )
+            steps.append(HistoryStep(SUSPENSION, on, "停职检查，配合纪委调查"))
+        elif (
+            TRANSFER_SHARE <= draw < TRANSFER_SHARE + REINSTATED_SHARE
+            and cadre.village_code != spare
+            and (DEMO_TODAY - last).days > 400
+        ):
+            on = _random_day(
+                rng, last + datetime.timedelta(days=60), DEMO_TODAY - datetime.timedelta(days=200)
+            )
+            steps.append(HistoryStep(SUSPENSION, on, "停职检查"))
+            steps.append(
+                HistoryStep(
+                    REINSTATEMENT,
+                    on + datetime.timedelta(days=rng.randint(30, 120)),
+                    "检查结束，恢复职务",
+                )
+            )
+        plan[cadre.id_number] = tuple(steps)
+    return plan
+
+
+# ---------------------------------------------------------------- selection (§3): the writer
+# Unlike the plan above, `demo_load` writes: it is the cadres app's demo extension, run by
+# `load_longshan_demo` after the roster (DEMO_EXTENSIONS). Set-based and repeatable.
+
+FORMER_CADRES = {DEPARTURE: 8, REMOVAL: 3}
+POOL_CANDIDATES = 24
+CASE_STATES = (  # (vetting status, how many)
+    ("in_progress", 3),
+    ("rejected", 2),
+    ("passed", 2),
+)
+REAPPOINTED_SECRETARIES = 2
+REAPPOINTMENT_DAY = datetime.date(2024, 1, 15)  # the village elections of 2024 (换届)
+RELATIONS = 40
+FAIL_REASONS = (
+    ("public_security", "有治安处罚记录，2021年因聚众赌博被行政拘留"),
+    ("petitions", "2023年以来多次组织群众越级上访"),
+)
+EXCEPTION_REASON = "脱贫攻坚中表现突出，获评州级优秀扶贫志愿者，经县委组织部研究同意放宽年龄"
+
+
+def _at(day, hour=10):
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _selection_people(county, part):
+    """A generator of new people that never repeats a roster name, ID or phone."""
+    people = _People(random.Random(f"{SEED}/selection/{part}"))
+    people.names.update(cadre.name for cadre in county.cadres)
+    people.id_prefixes.update(cadre.id_number[:17] for cadre in county.cadres)
+    people.phones.update(cadre.phone for cadre in county.cadres)
+    return people
+
+
+def _person(people, rng, county_code, *, age_from, age_to, on, education):
+    male = rng.random() < 0.5
+    age = rng.randint(age_from, age_to)
+    birth = _random_day(
+        rng, add_years(on, -(age + 1)) + datetime.timedelta(days=1), add_years(on, -age)
+    )
+    return {
+        "name": people.name(male),
+        "id_number": people.id_number(county_code, birth, male),
+        "ethnicity": _weighted(rng, ETHNICITIES),
+        "phone": people.phone(),
+        "education": education,
+        "birth": birth,
+    }
+
+
+def demo_load(*, warn):
+    """Write the selection part of the living county; return the counts created.
+
+    Former cadres who departed or were removed (with their history), recorded relatives,
+    a clerk candidate pool with channels, and vetting cases in every state. A second run
+    finds its rows by ID number and creates nothing.
+    """
+    from .models import Cadre, User, Village
+
+    county = build_county()
+    people = _selection_people(county, "former")
+    villages = {
+        v.code: v for v in Village.objects.filter(code__in=[v.code for v in county.villages])
+    }
+    cadres = {
+        c.id_number: c
+        for c in Cadre.objects.filter(id_number__in=[c.id_number for c in county.cadres])
+    }
+    users = {u.username: u for u in User.objects.filter(role__in=[COUNTY_STAFF, VETTING_REVIEWER])}
+    created = {"former_cadres": 0, "relations": 0, "candidates": 0, "vetting_cases": 0}
+    if len(villages) != len(county.villages) or "county" not in users:
+        warn("The demo roster is incomplete; the selection demo is left out.")
+        return created
+    # Each part draws from its own generator, so a part that finds its rows (and draws
+    # nothing) leaves the others' draws unchanged.
+    created["former_cadres"] = _load_former_cadres(
+        county, random.Random(f"{SEED}/former"), people, villages
+    )
+    created["relations"] = _load_relations(county, random.Random(f"{SEED}/relations"), cadres)
+    created["candidates"], created["vetting_cases"] = _load_candidates(
+        county,
+        random.Random(f"{SEED}/candidates"),
+        _selection_people(county, "candidates"),
+        villages,
+        cadres,
+        users,
+    )
+    return created
+
+
+def _load_former_cadres(county, rng, people, villages):
+    """Predecessors who left a post (departure) or were removed (免职) before its holder came."""
+    from .models import AppointmentEvent, Cadre
+
+    later = sorted(
+        (
+            c
+            for c in county.cadres
+            if c.post != SECRETARY
+            and c.start_date > TRANSITION_START + datetime.timedelta(days=400)
+        ),
+        key=lambda c: c.id_number,
+    )
+    successors = rng.sample(later, sum(FORMER_CADRES.values()))
+    ends = [kind for kind, count in FORMER_CADRES.items() for _ in range(count)]
+    plans = []
+    for successor, end in zip(successors, ends, strict=True):
+        start = TRANSITION_START + datetime.timedelta(days=rng.randint(0, 60))
+        education = "college" if successor.post == CLERK else "senior_high"
+        person = _person(
+            people, rng, county.code, age_from=24, age_to=33, on=start, education=education
+        )
+        plans.append((successor, end, start, person))
+    existing = set(
+        Cadre.objects.filter(id_number__in=[p[3]["id_number"] for p in plans]).values_list(
+            "id_number", flat=True
+        )
+    )
+    plans = [p for p in plans if p[3]["id_number"] not in existing]
+    status = {DEPARTURE: "departed", REMOVAL: "removed"}
+    records = []
+    for successor, end, start, person in plans:
+        cadre = Cadre(
+            name=person["name"],
+            id_number=person["id_number"],
+            ethnicity=person["ethnicity"],
+            phone=person["phone"],
+            education=person["education"],
+            political_status="masses",
+            village=villages[successor.village_code],
+            post=successor.post,
+            status=status[end],
+            start_date=start,
+        )
+        cadre.derive_fields()
+        records.append(cadre)
+    Cadre.objects.bulk_create(records)
+    ids = dict(
+        Cadre.objects.filter(id_number__in=[c.id_number for c in records]).values_list(
+            "id_number", "pk"
+        )
+    )
+    reasons = {DEPARTURE: "本人辞职，考入乡镇事业单位", REMOVAL: "年度考核不称职，按规定免去职务"}
+    events = []
+    for successor, end, start, person in plans:
+        cadre_id = ids[person["id_number"]]
+        village_id = villages[successor.village_code].pk
+        events.append(
+            AppointmentEvent(
+                cadre_id=cadre_id,
+                kind=APPOINTMENT,
+                on=start,
+                village_id=village_id,
+                post=successor.post,
+                reason="县委组织部任职通知",
+                decided_by_name=DEMO_DECIDER,
+            )
+        )
+        events.append(
+            AppointmentEvent(
+                cadre_id=cadre_id,
+                kind=end,
+                on=successor.start_date - datetime.timedelta(days=1),
+                reason=reasons[end],
+                decided_by_name=DEMO_DECIDER,
+            )
+        )
+    AppointmentEvent.objects.bulk_create(events)
+    return len(records)
+
+
+def _load_relations(county, rng, cadres):
+    """Relatives among sitting cadres, always in different villages (§3.5 holds)."""
+    from .models import Relation
+
+    if Relation.objects.exists():
+        return 0
+    kinds = ("spouse", "parent_child", "sibling", "sibling", "in_law", "cousin")
+    ordered = sorted(county.cadres, key=lambda c: c.id_number)
+    relations, used = [], set()
+    while len(relations) < RELATIONS:
+        a, b = rng.sample(ordered, 2)
+        pair = frozenset((a.id_number, b.id_number))
+        if a.village_code == b.village_code or pair in used:
+            continue
+        if a.id_number not in cadres or b.id_number not in cadres:
+            continue
+        used.add(pair)
+        relations.append(
+            Relation(
+                kind=rng.choice(kinds),
+                id_number_a=a.id_number,
+                name_a=a.name,
+                id_number_b=b.id_number,
+                name_b=b.name,
+            )
+        )
+    Relation.objects.bulk_create(relations)
+    return len(relations)
+
+
+def _load_candidates(county, rng, people, villages, cadres, users):
+    """A clerk pool by channel, and vetting cases in progress, rejected, passed, appointed."""
+    from .models import (
+        AppointmentEvent,
+        Attestation,
+        Candidate,
+        Channel,
+        DisqualifierItem,
+        Relation,
+        VettingCase,
+        VettingReview,
+    )
+
+    plain_villages = sorted(
+        (
+            v
+            for v in county.villages
+            if v.code != _login_village(county.townships, county.villages).code
+        ),
+        key=lambda v: v.code,
+    )
+    total = POOL_CANDIDATES + sum(count for _state, count in CASE_STATES)
+    planned = []
+    for index in range(total):
+        on = DEMO_TODAY + datetime.timedelta(days=rng.randint(20, 90))
+        education = _weighted(
+            rng, ((Education.COLLEGE, 60), (Education.BACHELOR, 35), (Education.POSTGRADUATE, 5))
+        )
+        person = _person(
+            people, rng, county.code, age_from=23, age_to=34, on=on, education=education
+        )
+        channel = Channel.values[index % len(Channel.values)]
+        political = _weighted(
+            rng,
+            (
+                (PoliticalStatus.PARTY_MEMBER, 45),
+                (PoliticalStatus.YOUTH_LEAGUE, 30),
+                (PoliticalStatus.MASSES, 25),
+            ),
+        )
+        if (
+            political == PoliticalStatus.YOUTH_LEAGUE
+            and rules.age_on(person["birth"], on) > YOUTH_LEAGUE_MAX_AGE
+        ):
+            political = PoliticalStatus.MASSES
+        joined = (
+            add_years(person["birth"], 21) if political == PoliticalStatus.PARTY_MEMBER else None
+        )
+        planned.append((person, on, channel, political, joined, rng.choice(plain_villages)))
+    # One exceptional clerk of 37 (§3.1), one with a relative sitting in the village (§3.5)
+    exceptional_on = DEMO_TODAY + datetime.timedelta(days=45)
+    exceptional = _person(
+        people,
+        rng,
+        county.code,
+        age_from=37,
+        age_to=37,
+        on=exceptional_on,
+        education=Education.BACHELOR,
+    )
+    planned.append(
+        (
+            exceptional,
+            exceptional_on,
+            Channel.POVERTY_VOLUNTEER,
+            PoliticalStatus.PARTY_MEMBER,
+            add_years(exceptional["birth"], 25),
+            rng.choice(plain_villages),
+        )
+    )
+    ids = [p[0]["id_number"] for p in planned]
+    if Candidate.objects.filter(id_number__in=ids).exists():
+        return 0, 0
+    candidates = []
+    for person, on, channel, political, joined, village in planned:
+        candidate = Candidate(
+            name=person["name"],
+            id_number=person["id_number"],
+            ethnicity=person["ethnicity"],
+            phone=person["phone"],
+            education=person["education"],
+            political_status=political,
+            party_join_date=joined,
+            village=villages[village.code],
+            post=CLERK,
+            channel=channel,
+            planned_on=on,
+        )
+        candidate.derive_fields()
+        candidates.append(candidate)
+    exceptional_candidate = candidates[-1]
+    exceptional_candidate.exception_reason = EXCEPTION_REASON
+    exceptional_candidate.exception_approved_by = users["county"]
+    exceptional_candidate.exception_approved_at = _at(DEMO_TODAY - datetime.timedelta(days=3))
+    relative_candidate = candidates[0]
+    sitting_clerk = next(
+        c
+        for c in county.cadres
+        if c.village_code == planned[0][5].code and c.post == AUXILIARY_POLICE
+    )
+    county_user = users["county"]
+    for index, candidate in enumerate(candidates):
+        if index % 6 != 5:  # most are attested; a few wait for their attestation
+            candidate.attested_at, candidate.attested_by = (
+                _at(DEMO_TODAY - datetime.timedelta(days=10)),
+                county_user,
+            )
+    # Cases: the first candidates after the pool go to vetting, in order of CASE_STATES
+    states = [state for state, count in CASE_STATES for _ in range(count)]
+    in_case = candidates[POOL_CANDIDATES : POOL_CANDIDATES + len(states)]
+    for candidate, state in zip(in_case, states, strict=True):
+        candidate.attested_at, candidate.attested_by = (
+            _at(DEMO_TODAY - datetime.timedelta(days=30)),
+            county_user,
+        )
+        candidate.status = {"in_progress": "vetting", "passed": "vetting", "rejected": "rejected"}[
+            state
+        ]
+    Candidate.objects.bulk_create(candidates)
+    saved = {c.id_number: c for c in Candidate.objects.filter(id_number__in=ids)}
+    for candidate in candidates:
+        saved[candidate.id_number].created_at = _at(
+            candidate.planned_on - datetime.timedelta(days=60)
+        )
+    Candidate.objects.bulk_update(saved.values(), ["created_at"])
+    Relation.objects.get_or_create(
+        id_number_a=relative_candidate.id_number,
+        id_number_b=sitting_clerk.id_number,
+        defaults={
+            "kind": "sibling",
+            "name_a": relative_candidate.name,
+            "name_b": sitting_clerk.name,
+        },
+    )
+    items = list(DisqualifierItem.objects.filter(is_active=True))
+    ticked_candidate = candidates[7].id_number  # one candidate attests a situation that applies
+    Attestation.objects.bulk_create(
+        Attestation(
+            candidate=saved[c.id_number],
+            item=item,
+            item_text=item.text,
+            applies=c.id_number == ticked_candidate and item.position == 7,
+        )
+        for c in candidates
+        if c.attested_at
+        for item in items
+    )
+    # Vetting cases, each with its nine reviews
+    cases = []
+    for candidate, state in zip(in_case, states, strict=True):
+        started = DEMO_TODAY - datetime.timedelta(days=rng.randint(5, 25))
+        case = VettingCase(
+            candidate=saved[candidate.id_number], status=state, started_by=county_user
+        )
+        case.demo_started = started
+        cases.append(case)
+    # Two sitting secretaries re-appointed at the 2024 elections went through vetting too
+    secretaries = sorted(
+        (
+            c
+            for c in county.cadres
+            if c.post == SECRETARY
+            and c.status == ACTIVE
+            and c.start_date < REAPPOINTMENT_DAY - datetime.timedelta(days=365)
+            and rules.age_on(c.birth_date, REAPPOINTMENT_DAY) <= 60
+            and not any(s.kind != APPOINTMENT for s in history_plan()[c.id_number])
+        ),
+        key=lambda c: c.id_number,
+    )[:REAPPOINTED_SECRETARIES]
+    reappointed = []
+    for secretary in secretaries:
+        record = cadres[secretary.id_number]
+        candidate = Candidate(
+            name=record.name,
+            id_number=record.id_number,
+            ethnicity=record.ethnicity,
+            phone=record.phone,
+            education=record.education,
+            political_status=record.political_status,
+            party_join_date=record.party_join_date,
+            village=record.village,
+            post=SECRETARY,
+            channel=Channel.PRINCIPAL_CADRE,
+            is_reappointment=True,
+            planned_on=REAPPOINTMENT_DAY,
+            status="appointed",
+            cadre=record,
+            attested_at=_at(REAPPOINTMENT_DAY - datetime.timedelta(days=40)),
+            attested_by=county_user,
+        )
+        candidate.derive_fields()
+        reappointed.append(candidate)
+    Candidate.objects.bulk_create(reappointed)
+    for candidate in Candidate.objects.filter(id_number__in=[c.id_number for c in reappointed]):
+        case = VettingCase(
+            candidate=candidate,
+            status="appointed",
+            started_by=county_user,
+            closed_at=_at(REAPPOINTMENT_DAY),
+        )
+        case.demo_started = REAPPOINTMENT_DAY - datetime.timedelta(days=30)
+        cases.append(case)
+        Attestation.objects.bulk_create(
+            Attestation(candidate=candidate, item=item, item_text=item.text, applies=False)
+            for item in items
+        )
+    VettingCase.objects.bulk_create(cases)
+    for case in cases:
+        case.started_at = _at(case.demo_started)
+        if case.status == "rejected":
+            case.closed_at = _at(case.demo_started + datetime.timedelta(days=4))
+    VettingCase.objects.bulk_update(cases, ["started_at", "closed_at"])
+    departments = [department for department, _short, _name in VETTING_DEPARTMENTS]
+    reviews, rejected_seen = [], 0
+    for case in cases:
+        started = case.demo_started
+        if case.status in ("passed", "appointed"):
+            passed = set(departments)
+        elif case.status == "in_progress":
+            passed = set(rng.sample(departments, rng.randint(2, 7)))
+        else:
+            passed = set(rng.sample(departments, 4))
+        failed = {}
+        if case.status == "rejected":
+            department, reason = FAIL_REASONS[rejected_seen % len(FAIL_REASONS)]
+            rejected_seen += 1
+            passed.discard(department)
+            failed[department] = reason
+        for number, department in enumerate(departments):
+            reviewer = users.get(f"vet_{department}")
+            decided = department in passed or department in failed
+            reviews.append(
+                VettingReview(
+                    case=case,
+                    department=department,
+                    status="passed"
+                    if department in passed
+                    else ("failed" if department in failed else "pending"),
+                    reason=failed.get(department, ""),
+                    reviewer=reviewer if decided else None,
+                    decided_at=_at(started + datetime.timedelta(days=1 + number % 3), 9 + number)
+                    if decided
+                    else None,
+                )
+            )
+    VettingReview.objects.bulk_create(reviews)
+    AppointmentEvent.objects.bulk_create(
+        AppointmentEvent(
+            cadre=cadres[c.id_number],
+            kind=APPOINTMENT,
+            on=REAPPOINTMENT_DAY,
+            village=cadres[c.id_number].village,
+            post=SECRETARY,
+            reason="村（社区）两委换届，连任",
+            decided_by=county_user,
+            decided_by_name=DEMO_DECIDER,
+            decided_at=_at(REAPPOINTMENT_DAY),
+            source="cadres.vetting",
+            source_ref=str(
+                next(case.pk for case in cases if case.candidate.id_number == c.id_number)
+            ),
+        )
+        for c in reappointed
+    )
+    return len(candidates) + len(reappointed), len(cases)

@@ -15,10 +15,6 @@ from . import names, rules
 from .choices import PARTY_STATUSES, Education, Ethnicity, PoliticalStatus, Sex
 
 
-def _choice_values(choices):
-    return [value for value, _label in choices.choices]
-
-
 class TownshipKind(models.TextChoices):
     TOWN = "town", _("Town or township")
     SUBDISTRICT = "subdistrict", _("Subdistrict")
@@ -102,7 +98,7 @@ class Township(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["county", "name"], name="township_name_unique"),
             models.CheckConstraint(
-                condition=Q(kind__in=_choice_values(TownshipKind)),
+                condition=Q(kind__in=TownshipKind.values),
                 name="township_kind_valid",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="township_name_not_empty"),
@@ -139,7 +135,7 @@ class Village(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["township", "name"], name="village_name_unique"),
             models.CheckConstraint(
-                condition=Q(kind__in=_choice_values(VillageKind)),
+                condition=Q(kind__in=VillageKind.values),
                 name="village_kind_valid",
             ),
             models.CheckConstraint(
@@ -254,15 +250,13 @@ class Cadre(models.Model):
                 name="cadre_sex_matches_id_number",
                 violation_error_message=_("The sex does not match the resident ID number."),
             ),
+            models.CheckConstraint(condition=Q(post__in=Post.values), name="cadre_post_valid"),
             models.CheckConstraint(
-                condition=Q(post__in=_choice_values(Post)), name="cadre_post_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=_choice_values(CadreStatus)),
+                condition=Q(status__in=CadreStatus.values),
                 name="cadre_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(education__in=_choice_values(Education)),
+                condition=Q(education__in=Education.values),
                 name="cadre_education_valid",
             ),
             models.CheckConstraint(
@@ -360,9 +354,7 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(role__in=_choice_values(Role)), name="user_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="user_role_valid"),
             models.CheckConstraint(
                 condition=(Q(role="vetting_reviewer") & ~Q(department=""))
                 | (~Q(role="vetting_reviewer") & Q(department="")),
@@ -383,3 +375,398 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+
+# ---------------------------------------------------------------- appointment history (§3.6)
+
+
+class EventKind(models.TextChoices):
+    APPOINTMENT = "appointment", _("Appointment")
+    TRANSFER = "transfer", _("Transfer")
+    SUSPENSION = "suspension", _("Suspension")
+    REINSTATEMENT = "reinstatement", _("Reinstatement")
+    REMOVAL = "removal", _("Removal from post")
+    DEPARTURE = "departure", _("Departure")
+
+
+class EventStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the county")
+    CONFIRMED = "confirmed", _("In effect")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AppointmentEvent(models.Model):
+    """One step of a cadre's appointment history (POLICY §3.6): 任免记录.
+
+    The cadre's village, post, status and start date are derived from the confirmed
+    events (`services._apply_history`), never typed; a pending event (a removal proposed
+    by attendance or performance) changes nothing until county staff confirm it.
+    """
+
+    Kind = EventKind
+    Status = EventStatus
+
+    cadre = models.ForeignKey(
+        Cadre, verbose_name=_("cadre"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
+    )
+    on = models.DateField(_("date"))
+    village = models.ForeignKey(
+        Village,
+        verbose_name=_("village or community"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For an appointment or a transfer: the village of the post."),
+    )
+    post = models.CharField(_("post"), max_length=20, choices=Post.choices, blank=True)
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(
+        "User",
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by_name = models.CharField(_("decided by (name)"), max_length=150, blank=True)
+    source = models.CharField(_("proposed by"), max_length=40, blank=True)
+    source_ref = models.CharField(_("reference there"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appointment event")
+        verbose_name_plural = _("appointment events")
+        ordering = ["on", "id"]
+        indexes = [models.Index(fields=["cadre", "status", "on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=EventStatus.values), name="event_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["appointment", "transfer"])
+                | (Q(village__isnull=False) & ~Q(post="")),
+                name="event_post_change_has_village_and_post",
+            ),
+            # One open proposal per source reference (open_removal is idempotent).
+            models.UniqueConstraint(
+                fields=["source", "source_ref"],
+                condition=~Q(source="") & ~Q(status="cancelled"),
+                name="event_one_live_per_source_ref",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} · {self.get_kind_display()} · {self.on}"
+
+
+# ---------------------------------------------------------------- selection (§3)
+
+
+class Channel(models.TextChoices):
+    """Where a clerk candidate comes from, in the order of priority of POLICY §3.3."""
+
+    VILLAGE_DIRECTOR = "village_director", _("Village director")
+    PRINCIPAL_CADRE = "principal_cadre", _("Other principal village cadre")
+    POVERTY_VOLUNTEER = "poverty_volunteer", _("Poverty-alleviation volunteer")
+    COMMITTEE_MEMBER = "committee_member", _("Other member of the two committees")
+    RESERVE_CADRE = "reserve_cadre", _("Reserve cadre")
+    OTHER_VILLAGER = "other_villager", _("Other qualified villager")
+
+
+CHANNEL_PRIORITY = {value: rank for rank, value in enumerate(Channel.values, start=1)}
+
+
+class CandidateStatus(models.TextChoices):
+    POOL = "pool", _("In the pool")
+    VETTING = "vetting", _("In joint vetting")
+    APPOINTED = "appointed", _("Appointed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Candidate(models.Model):
+    """A person proposed for a post in a village (POLICY §3): 候选人."""
+
+    Status = CandidateStatus
+    Channel = Channel
+
+    name = models.CharField(_("name"), max_length=30)
+    id_number = models.CharField(_("resident ID number"), max_length=18)
+    birth_date = models.DateField(_("birth date"), editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
+    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=Ethnicity.choices)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[phone_validator])
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices)
+    political_status = models.CharField(
+        _("political status"), max_length=20, choices=PoliticalStatus.choices
+    )
+    party_join_date = models.DateField(_("joined the Party on"), null=True, blank=True)
+    village = models.ForeignKey(
+        Village,
+        verbose_name=_("village or community"),
+        on_delete=models.PROTECT,
+        related_name="candidates",
+    )
+    post = models.CharField(_("post"), max_length=20, choices=Post.choices)
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER_VILLAGER
+    )
+    channel_rank = models.PositiveSmallIntegerField(_("priority"), editable=False, default=6)
+    is_reappointment = models.BooleanField(
+        _("re-appointment of a sitting secretary"), default=False
+    )
+    planned_on = models.DateField(_("planned appointment date"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.POOL
+    )
+    exception_reason = models.TextField(_("reason for an exception (特别优秀)"), blank=True)
+    exception_approved_by = models.ForeignKey(
+        "User",
+        verbose_name=_("exception approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    exception_approved_at = models.DateTimeField(_("exception approved at"), null=True, blank=True)
+    attested_at = models.DateTimeField(_("attested at"), null=True, blank=True)
+    attested_by = models.ForeignKey(
+        "User",
+        verbose_name=_("attested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cadre = models.ForeignKey(
+        Cadre,
+        verbose_name=_("cadre record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidacies",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["channel_rank", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CandidateStatus.values),
+                name="candidate_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=Channel.values), name="candidate_channel_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["id_number"],
+                condition=Q(status__in=["pool", "vetting"]),
+                name="candidate_one_open_per_person",
+                violation_error_message=_("This person is already a candidate."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.derive_fields()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("cadres:candidate_detail", args=[self.pk])
+
+    def derive_fields(self):
+        resident_id = rules.parse_resident_id(self.id_number)
+        self.id_number = resident_id.number
+        self.birth_date = resident_id.birth_date
+        self.sex = resident_id.sex
+        self.channel_rank = CHANNEL_PRIORITY.get(self.channel, len(CHANNEL_PRIORITY))
+
+    @property
+    def exception_approved(self):
+        return bool(self.exception_reason and self.exception_approved_by_id)
+
+
+class DisqualifierItem(models.Model):
+    """One of the disqualifying situations (十种情形, POLICY §3.2), as the county words it.
+
+    The text is the county's own (Chinese) wording, kept as data; retiring an item keeps
+    the attestations that answered it.
+    """
+
+    text = models.CharField(_("situation"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("disqualifying situation")
+        verbose_name_plural = _("disqualifying situations")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Attestation(models.Model):
+    """A candidate's answer to one disqualifying situation: applies or not."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="attestations")
+    item = models.ForeignKey(DisqualifierItem, on_delete=models.PROTECT, related_name="+")
+    item_text = models.CharField(_("situation"), max_length=200)
+    applies = models.BooleanField(_("applies"))
+
+    class Meta:
+        verbose_name = _("attestation")
+        verbose_name_plural = _("attestations")
+        ordering = ["item__position", "item_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "item"], name="attestation_once")
+        ]
+
+    def __str__(self):
+        return f"{self.item_text}: {self.applies}"
+
+
+class VettingStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    PASSED = "passed", _("All departments passed")
+    REJECTED = "rejected", _("Rejected")
+    APPOINTED = "appointed", _("Appointed")
+
+
+class VettingCase(models.Model):
+    """A joint vetting (联审) of one candidate by the nine departments (POLICY §3.4)."""
+
+    Status = VettingStatus
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name=_("candidate"), on_delete=models.PROTECT, related_name="cases"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    started_by = models.ForeignKey(
+        "User", verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vetting case")
+        verbose_name_plural = _("vetting cases")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=VettingStatus.values), name="vetting_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["candidate"],
+                condition=Q(status__in=["in_progress", "passed"]),
+                name="vetting_one_open_case_per_candidate",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.candidate} · {self.get_status_display()}"
+
+    def get_absolute_url(self):
+        return reverse("cadres:vetting_detail", args=[self.pk])
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+
+
+class VettingReview(models.Model):
+    """One department's verdict on a vetting case."""
+
+    Status = ReviewStatus
+
+    case = models.ForeignKey(VettingCase, on_delete=models.CASCADE, related_name="reviews")
+    department = models.CharField(_("department"), max_length=20, choices=Department.choices)
+    status = models.CharField(
+        _("verdict"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    reviewer = models.ForeignKey(
+        "User",
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vetting review")
+        verbose_name_plural = _("vetting reviews")
+        ordering = ["case_id", "department"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "department"], name="review_once_per_dept"),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(reason=""),
+                name="review_fail_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} · {self.get_department_display()}"
+
+    def get_absolute_url(self):
+        return reverse("cadres:review_detail", args=[self.pk])
+
+
+# ---------------------------------------------------------------- relatives (§3.5)
+
+
+class RelationKind(models.TextChoices):
+    """Immediate relatives (直系亲属) the county's avoidance rule lists (POLICY §3.5)."""
+
+    SPOUSE = "spouse", _("Spouse")
+    PARENT_CHILD = "parent_child", _("Parent and child")
+    SIBLING = "sibling", _("Siblings")
+    GRANDPARENT = "grandparent", _("Grandparent and grandchild")
+    IN_LAW = "in_law", _("Parent-in-law and child-in-law")
+    SIBLING_IN_LAW = "sibling_in_law", _("Siblings-in-law")
+    UNCLE_NEPHEW = "uncle_nephew", _("Uncle or aunt and nephew or niece")
+    COUSIN = "cousin", _("First cousins")
+
+
+class Relation(models.Model):
+    """Two people who are relatives, named by ID number so candidates count too."""
+
+    Kind = RelationKind
+
+    kind = models.CharField(_("relation"), max_length=20, choices=Kind.choices)
+    id_number_a = models.CharField(_("resident ID number"), max_length=18, db_index=True)
+    name_a = models.CharField(_("name"), max_length=30)
+    id_number_b = models.CharField(_("resident ID number of the relative"), max_length=18)
+    name_b = models.CharField(_("name of the relative"), max_length=30)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
+        indexes = [models.Index(fields=["id_number_b"])]
+        constraints = [
+            models.UniqueConstraint(fields=["id_number_a", "id_number_b"], name="relation_once"),
+            models.CheckConstraint(
+                condition=~Q(id_number_a=models.F("id_number_b")), name="relation_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name_a} · {self.name_b} ({self.get_kind_display()})"

@@ -53,6 +53,7 @@ class VillageFactory(factory.django.DjangoModelFactory):
 class CadreFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Cadre
+        skip_postgeneration_save = True
 
     class Params:
         birth_date = datetime.date(1985, 6, 15)
@@ -70,3 +71,19 @@ class CadreFactory(factory.django.DjangoModelFactory):
     is_full_time = True
     status = Cadre.Status.ACTIVE
     start_date = datetime.date(2019, 3, 1)
+
+    @factory.post_generation
+    def appointment(obj, create, extracted, **kwargs):
+        """Give the cadre the appointment event their record stands on (POLICY §3.6)."""
+        if not create or extracted is False:
+            return
+        from cadres.models import AppointmentEvent
+
+        AppointmentEvent.objects.create(
+            cadre=obj,
+            kind=AppointmentEvent.Kind.APPOINTMENT,
+            on=obj.start_date,
+            village=obj.village,
+            post=obj.post,
+            reason="factory",
+        )

@@ -184,7 +184,7 @@ def test_loader_records_one_audit_event():
         "townships": [None, 21],
         "villages": [None, 397],
         "cadres": [None, 1198],
-        "users": [None, 17],
+        "users": [None, 18],
     }
 
 
@@ -248,6 +248,7 @@ def test_demo_logins_have_their_roles_and_can_log_in(client):
         "clerk": (Role.VILLAGE_CADRE, None, False),
         "police": (Role.VILLAGE_CADRE, None, False),
         "psb": (Role.PUBLIC_SECURITY, None, False),
+        "auditor": (Role.COUNTY_STAFF, None, False),
     }
     expected.update(
         {f"vet_{value}": (Role.VETTING_REVIEWER, None, False) for value in User.Department.values}
@@ -262,6 +263,9 @@ def test_demo_logins_have_their_roles_and_can_log_in(client):
             assert list(scoping.townships_visible_to(user)) == [township]
     for value in User.Department.values:
         assert users[f"vet_{value}"].department == value
+    # and only the auditor reads the audit trail
+    readers = {name for name, user in users.items() if user.has_perm("longshan.view_audit_trail")}
+    assert readers == {"auditor"}
 
     # And the village logins are the cadres of the first village (村) of 里耶镇
     village = Village.objects.filter(township=liye, kind=Village.Kind.VILLAGE).first()

@@ -8,12 +8,13 @@ import importlib
 import unicodedata
 
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cadres import demo, services
-from cadres.models import Cadre, County, Township, User, Village
+from cadres.models import AppointmentEvent, Cadre, County, Township, User, Village
 from longshan import audit
 
 SITTING = (Cadre.Status.ACTIVE, Cadre.Status.SUSPENDED)
@@ -21,7 +22,7 @@ SITTING = (Cadre.Status.ACTIVE, Cadre.Status.SUSPENDED)
 # Each later app adds its part of the living county (months of duty, leave, training…)
 # with a `demo_load(*, warn)` in its own `demo.py`, run after the roster, in this order.
 # Each must be repeatable: a second run finds its rows and creates nothing.
-DEMO_EXTENSIONS = ["training", "attendance"]
+DEMO_EXTENSIONS = ["cadres", "training", "attendance", "performance"]
 
 
 class Command(BaseCommand):
@@ -143,7 +144,34 @@ def _load_cadres(villages, plans, warn):
         cadre.derive_fields()  # what save() would do: birth date, sex, pinyin keys
         missing.append(cadre)
     Cadre.objects.bulk_create(missing, batch_size=500)
+    _load_history([cadre.id_number for cadre in missing], villages)
     return len(missing)
+
+
+def _load_history(id_numbers, villages):
+    """Bulk-create the appointment history of newly created cadres (POLICY §3.6).
+
+    The plan's history leads to the plan's village, post and status, so the records
+    created above already agree with their events.
+    """
+    plan = demo.history_plan()
+    cadre_ids = dict(Cadre.objects.filter(id_number__in=id_numbers).values_list("id_number", "pk"))
+    AppointmentEvent.objects.bulk_create(
+        [
+            AppointmentEvent(
+                cadre_id=cadre_ids[id_number],
+                kind=step.kind,
+                on=step.on,
+                village_id=villages[step.village_code] if step.village_code else None,
+                post=step.post,
+                reason=step.reason,
+                decided_by_name=demo.DEMO_DECIDER,
+            )
+            for id_number in id_numbers
+            for step in plan.get(id_number, ())
+        ],
+        batch_size=1000,
+    )
 
 
 def _load_logins(logins, warn):
@@ -170,7 +198,7 @@ def _load_logins(logins, warn):
                 % {"username": login.username}
             )
             continue
-        services.user_create(
+        user = services.user_create(
             actor=None,
             username=login.username,
             password=login.password,
@@ -181,6 +209,8 @@ def _load_logins(logins, warn):
             cadre=cadre,
             township=townships.get(login.township_code) if login.township_code else None,
         )
+        if login.groups:
+            user.groups.set(Group.objects.filter(name__in=login.groups))
         count += 1
     return count
 
@@ -197,8 +227,10 @@ def summary(created):
         % created
     )
     roster_keys = {"counties", "townships", "villages", "cadres", "users"}
-    extra = [f"{key} {count}" for key, count in created.items() if key not in roster_keys]
-    return " ".join([line, *extra]) if extra else line
+    extra = [f"{key}={count}" for key, count in created.items() if key not in roster_keys]
+    if not extra:
+        return line
+    return "\n".join([line, _("Also created (rows by table):") + " " + ", ".join(extra)])
 
 
 def _width(text):
