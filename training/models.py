@@ -15,10 +15,6 @@ from cadres.models import Cadre, Township
 DAYS_MAX_DIGITS = 4  # up to 999.9 days, one decimal place
 
 
-def _choice_values(choices):
-    return [value for value, _label in choices.choices]
-
-
 class TrainingType(models.TextChoices):
     PRE_JOB = "pre_job", _("Pre-job training")
     ANNUAL = "annual", _("Annual training")
@@ -66,11 +62,11 @@ class TrainingEvent(models.Model):
         indexes = [models.Index(fields=["level", "start_date"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(event_type__in=_choice_values(TrainingType)),
+                condition=Q(event_type__in=TrainingType.values),
                 name="training_event_type_valid",
             ),
             models.CheckConstraint(
-                condition=Q(level__in=_choice_values(TrainingLevel)),
+                condition=Q(level__in=TrainingLevel.values),
                 name="training_event_level_valid",
             ),
             models.CheckConstraint(
