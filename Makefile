@@ -13,9 +13,10 @@ PORT ?= 8000
 # assets, Chromium for the browser tests, poppler-utils to read PDFs back in tests.
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
 	msgfmt:gettext npm:npm chromium:chromium pdftotext:poppler-utils \
-	docker-compose:docker-compose
+	docker-compose:docker-compose pg_dump:postgresql-client
 
-.PHONY: run test setup system-packages venv assets messages po static migrate demo logins lint format bench clean
+.PHONY: run test setup system-packages venv assets messages po static migrate demo logins lint format bench clean \
+	check-deploy backup restore
 
 run: setup migrate demo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
@@ -24,6 +25,7 @@ run: setup migrate demo
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory check-deploy
 	$(VENV)/bin/pytest
 
 setup: system-packages venv assets messages static
@@ -92,6 +94,21 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Django's deployment checklist under production settings: HTTPS, a real key, no DEBUG.
+check-deploy: venv
+	DEBUG=0 LONGSHAN_HTTPS=1 ALLOWED_HOSTS=cadres.longshan.example \
+		SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+# A backup of the database (DATABASE_URL) under var/backups/, named with the time.
+backup: venv
+	$(PY) manage.py backup_database
+
+# Replace the database's content with a backup: make restore FILE=var/backups/longshan-….dump
+restore: venv
+	@test -n "$(FILE)" || { echo "Name the backup: make restore FILE=var/backups/..."; exit 1; }
+	$(PY) manage.py restore_database "$(FILE)"
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles var

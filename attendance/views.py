@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cadres.models import Cadre, CadreStatus, Role
-from longshan import rulebook, scoping
+from longshan import audit, rulebook, scoping
 from longshan.forms import add_service_errors
 
 from . import reports, rules, selectors, services
@@ -542,6 +542,13 @@ def ledger_pdf(request, pk):
     """The ledger as a PDF, rendered at once: a township's month is a few dozen rows."""
     township, year, month, all_posts = _ledger_township(request, pk)
     content = reports.leave_ledger_pdf(township, year=year, month=month, all_posts=all_posts)
+    audit.record_export(
+        "leave_ledger",
+        actor=request.user,
+        file_format="pdf",
+        filters=request.GET,
+        township_id=township.pk,
+    )
     response = HttpResponse(content, content_type="application/pdf")
     filename = reports.leave_ledger_filename(township, year=year, month=month)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -657,10 +664,8 @@ def violation_list(request):
     page = Paginator(selectors.violation_list(user, year=year), settings.LIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    removals = (
-        scoping.removal_orders_visible_to(user)
-        .filter(status="pending")
-        .select_related("cadre__village__township", "violation")
+    removals = selectors.waiting_for_county(scoping.removal_orders_visible_to(user)).select_related(
+        "cadre__village__township", "violation"
     )
     return render(
         request,

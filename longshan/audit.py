@@ -11,6 +11,7 @@ import decimal
 from .models import AuditEvent
 
 _client_address = contextvars.ContextVar("audit_client_address", default=None)
+_current_request = contextvars.ContextVar("audit_current_request", default=None)
 
 
 class AuditContextMiddleware:
@@ -22,9 +23,11 @@ class AuditContextMiddleware:
     def __call__(self, request):
         # REMOTE_ADDR, not X-Forwarded-For: a client can write that header itself.
         token = _client_address.set(request.META.get("REMOTE_ADDR") or None)
+        request_token = _current_request.set(request)
         try:
             return self.get_response(request)
         finally:
+            _current_request.reset(request_token)
             _client_address.reset(token)
 
 
@@ -55,11 +58,17 @@ def diff(before, after):
     }
 
 
-def record(action, *, actor, target=None, changes=None, township_id=None):
-    """Write one audit event; call it inside the transaction of the change it records."""
+def record(action, *, actor, target=None, changes=None, township_id=None, actor_username=None):
+    """Write one audit event; call it inside the transaction of the change it records.
+
+    `actor_username` names who acted when there is no account to point at, e.g. the
+    username typed in a failed sign-in.
+    """
+    if actor_username is None:
+        actor_username = getattr(actor, "username", "") or ""
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_username=getattr(actor, "username", "") or "",
+        actor_username=actor_username[:150],
         action=action,
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",
@@ -68,3 +77,60 @@ def record(action, *, actor, target=None, changes=None, township_id=None):
         changes=changes or {},
         ip_address=_client_address.get(),
     )
+
+
+def _current_user():
+    request = _current_request.get()
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def record_export(kind, *, actor, file_format, filters=None, row_count=None, township_id=None):
+    """Record that a user downloaded an export: which one, in which format, with which filters.
+
+    `kind` names the export ("training_compliance", "leave_ledger"…); the action is
+    "export.<kind>", so the trail filters every export with the prefix "export.".
+    `filters` is the query of the export's page (a QueryDict or a dict).
+    """
+    if hasattr(filters, "lists"):
+        filters = {key: values if len(values) > 1 else values[0] for key, values in filters.lists()}
+    changes = {"format": file_format, "filters": dict(filters or {})}
+    if row_count is not None:
+        changes["rows"] = row_count
+    return record(f"export.{kind}", actor=actor, changes=changes, township_id=township_id)
+
+
+def record_scope_denial(model, lookup):
+    """Record that the current user asked for an existing object outside their scope.
+
+    Called by `scoping.get_in_scope_or_404` before it answers 404; the answer itself does
+    not change. Nothing is recorded when no such object exists at all.
+    """
+    user = _current_user()
+    try:
+        target = model._base_manager.filter(**lookup).first()
+    except (ValueError, TypeError):
+        return None
+    if target is None:
+        return None
+    lookup_text = {key: str(value) for key, value in lookup.items()}
+    return record(
+        "scope.denied",
+        actor=user,
+        target=target,
+        changes={"lookup": lookup_text},
+        township_id=_township_id_of(target),
+    )
+
+
+def _township_id_of(target):
+    """Return the township a record belongs to, when it hangs on a township or a village."""
+    if target._meta.model_name == "township":
+        return target.pk
+    if getattr(target, "township_id", None):
+        return target.township_id
+    for path in ("village", "cadre"):
+        related = getattr(target, path, None)
+        if related is not None and related is not target:
+            return _township_id_of(related)
+    return None

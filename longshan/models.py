@@ -70,6 +70,8 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("audit events")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+        # Held through the "county auditor" group (migration 0005), not through a role.
+        permissions = [("view_audit_trail", _("Can read and export the audit trail"))]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"

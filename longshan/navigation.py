@@ -66,8 +66,37 @@ ITEMS = [
         {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL},
     ),
     ("attendance:calendar", _("Calendar"), {Role.COUNTY_STAFF}),
+    # Dispatch orders, settlement and assessment (performance, POLICY §5)
+    (
+        "performance:orders",
+        _("Dispatch orders"),
+        {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_SECRETARY},
+    ),
+    (
+        "performance:settlement_list",
+        _("Assessment"),
+        {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE},
+    ),
+    # Selection and appointments (cadres, POLICY §3, §2.3)
+    ("cadres:candidate_list", _("Candidates"), {Role.COUNTY_STAFF}),
+    ("cadres:vetting_list", _("Joint vetting"), {Role.COUNTY_STAFF}),
+    ("cadres:removal_list", _("Removals"), {Role.COUNTY_STAFF}),
+    ("cadres:review_queue", _("My vetting queue"), {Role.VETTING_REVIEWER}),
+    ("cadres:quota_overview", _("Quotas"), {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL}),
+    ("cadres:roster_import", _("Roster import"), {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL}),
     ("rule_list", _("County rules"), None),
 ]
+
+# (url name, label, permission): entries granted through a group rather than a role.
+PERMISSION_ITEMS = [
+    ("audit_trail", _("Audit trail"), "longshan.view_audit_trail"),
+]
+PERMISSION_ITEMS_SESSION_KEY = "longshan_permission_items"
+
+
+def permission_items_held_by(user):
+    """Return the url names of the PERMISSION_ITEMS the user may use (kept at sign-in)."""
+    return [name for name, _label, permission in PERMISSION_ITEMS if user.has_perm(permission)]
 
 
 def navigation(request):
@@ -82,4 +111,12 @@ def navigation(request):
         url = reverse(name)
         active = current == url if name == "home" else current.startswith(url)
         items.append({"url": url, "label": label, "active": active})
+    # Read from the session, where sign-in put them: asking on every page costs queries.
+    # The pages themselves check the permission on every request.
+    session = getattr(request, "session", None) or {}
+    held = session.get(PERMISSION_ITEMS_SESSION_KEY, [])
+    for name, label, _permission in PERMISSION_ITEMS:
+        if name in held:
+            url = reverse(name)
+            items.append({"url": url, "label": label, "active": current.startswith(url)})
     return {"nav_items": items}

@@ -6,6 +6,7 @@ can never make the server read another file or reach the network. Chinese text n
 CJK font: the print stylesheet names "Noto Sans CJK SC" then "WenQuanYi Micro Hei".
 """
 
+import logging
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from django.template.loader import render_to_string
 # Relative and /static/ URLs of a document resolve against this base; no server answers it.
 BASE_URL = "https://static.longshan.invalid/"
 CJK_FONT_FAMILY = '"Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentResourceError(ValueError):
@@ -39,27 +42,47 @@ def static_file_path(url):
     return path
 
 
-def static_only_url_fetcher():
-    """Return a WeasyPrint URL fetcher for static files and data: URLs only."""
+def static_only_url_fetcher(refused=None):
+    """Return a WeasyPrint URL fetcher for static files and data: URLs only.
+
+    Every other URL (file:, http:, a path out of the static files) is refused, logged,
+    and appended to `refused` when a list is given.
+    """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyURLFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            path = static_file_path(url)
+            try:
+                path = static_file_path(url)
+            except DocumentResourceError:
+                logger.warning("PDF: refused to fetch %s", url[:200])
+                if refused is not None:
+                    refused.append(url)
+                raise
             with open(path, "rb") as handle:
                 return URLFetcherResponse(url, handle.read())
 
     return StaticOnlyURLFetcher(fail_on_errors=True)
 
 
-def render_pdf(template_name, context):
-    """Return the PDF bytes of an HTML template rendered with a context."""
+def html_to_pdf(html, *, refused=None):
+    """Return the PDF bytes of an HTML document, fetching only static files and data: URLs."""
     from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
 
+    fetcher = static_only_url_fetcher(refused)
+    try:
+        return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
+    except FatalURLFetchingError as error:
+        # WeasyPrint's error is a BaseException, which would get past Django's handler.
+        raise DocumentResourceError(str(error)) from error
+
+
+def render_pdf(template_name, context, *, refused=None):
+    """Return the PDF bytes of an HTML template rendered with a context."""
     html = render_to_string(
         template_name, {**context, "pdf_font_family": CJK_FONT_FAMILY, "pdf": True}
     )
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=static_only_url_fetcher())
-    return document.write_pdf()
+    return html_to_pdf(html, refused=refused)

@@ -81,6 +81,16 @@ DUTY_SELF_SIGN_IN = "duty.self_sign_in"
 VIOLATION_FIRST_DEDUCTION_RATIO = "violation.first_deduction_ratio"
 VIOLATION_SECOND_DEDUCTION_RATIO = "violation.second_deduction_ratio"
 VIOLATION_THIRD_DEDUCTION_RATIO = "violation.third_deduction_ratio"
+# Selection (POLICY §3.1) and the quota table's area column (§2.3): cadres app.
+SELECTION_SECRETARY_NEW_MAX_AGE = "selection.secretary_new_max_age"
+SELECTION_SECRETARY_REAPPOINTED_MAX_AGE = "selection.secretary_reappointed_max_age"
+SELECTION_SECRETARY_MIN_PARTY_YEARS = "selection.secretary_min_party_years"
+SELECTION_CLERK_MAX_AGE = "selection.clerk_max_age"
+SELECTION_CLERK_EXCEPTIONAL_MAX_AGE = "selection.clerk_exceptional_max_age"
+SELECTION_CLERK_MIN_EDUCATION = "selection.clerk_min_education"
+SELECTION_POLICE_MAX_AGE = "selection.police_max_age"
+SELECTION_POLICE_MIN_EDUCATION = "selection.police_min_education"
+QUOTA_EXTRA_POLICE_AREA = "quota.extra_police_from_area_km2"
 
 RULES = {
     rule.key: rule
@@ -151,8 +161,188 @@ RULES = {
             Decimal("0"),
             Decimal("1"),
         ),
+        # ---- selection (cadres app, POLICY §3.1) and the quota's area column (§2.3)
+        RuleDefinition(
+            SELECTION_SECRETARY_NEW_MAX_AGE,
+            _("Highest age of a newly appointed party secretary"),
+            "§3.1",
+            int,
+            18,
+            80,
+            _("years"),
+        ),
+        RuleDefinition(
+            SELECTION_SECRETARY_REAPPOINTED_MAX_AGE,
+            _("Highest age of a re-appointed party secretary"),
+            "§3.1",
+            int,
+            18,
+            80,
+            _("years"),
+        ),
+        RuleDefinition(
+            SELECTION_SECRETARY_MIN_PARTY_YEARS,
+            _("Fewest years of Party membership of a party secretary"),
+            "§3.1",
+            int,
+            0,
+            30,
+            _("years"),
+        ),
+        RuleDefinition(
+            SELECTION_CLERK_MAX_AGE,
+            _("Highest age of a clerk"),
+            "§3.1",
+            int,
+            18,
+            80,
+            _("years"),
+        ),
+        RuleDefinition(
+            SELECTION_CLERK_EXCEPTIONAL_MAX_AGE,
+            _("Highest age of a clerk judged exceptional, with an approved reason"),
+            "§3.1",
+            int,
+            18,
+            80,
+            _("years"),
+        ),
+        RuleDefinition(
+            SELECTION_CLERK_MIN_EDUCATION,
+            _("Lowest education of a clerk, as a rule (2 senior high, 3 college, 4 bachelor)"),
+            "§3.1",
+            int,
+            1,
+            5,
+        ),
+        RuleDefinition(
+            SELECTION_POLICE_MAX_AGE,
+            _("Highest age of an auxiliary police officer, as a rule"),
+            "§3.1",
+            int,
+            18,
+            80,
+            _("years"),
+        ),
+        RuleDefinition(
+            SELECTION_POLICE_MIN_EDUCATION,
+            _("Lowest education of an auxiliary police officer (2 senior high, 3 college)"),
+            "§3.1",
+            int,
+            1,
+            5,
+        ),
+        RuleDefinition(
+            QUOTA_EXTRA_POLICE_AREA,
+            _("Area from which a village has a second auxiliary police post"),
+            "§2.3",
+            Decimal,
+            Decimal("1"),
+            Decimal("100000"),
+            _("km²"),
+        ),
     ]
 }
+
+# ---------------------------------------------------------------- performance (POLICY §5)
+# Seeded by performance/migrations/0002_seed_rule_values.py; formulas in performance/rules.py.
+PERFORMANCE_SCORE_WITHOUT_ORDERS = "performance.score_without_orders"
+PERFORMANCE_DUTY_DAY_PENALTY = "performance.duty_day_penalty"
+PERFORMANCE_NO_PAY_BELOW_SCORE = "performance.no_pay_below_score"
+MEASURE_REMINDER_SHARE = "measure.reminder_share"
+MEASURE_ADMONISHMENT_SHARE = "measure.admonishment_share"
+ASSESSMENT_EXCELLENT_FROM = "assessment.excellent_from"
+ASSESSMENT_COMPETENT_FROM = "assessment.competent_from"
+ASSESSMENT_BASIC_FROM = "assessment.basically_competent_from"
+ASSESSMENT_EXCELLENT_QUOTA = "assessment.excellent_quota_share"
+ASSESSMENT_DISSATISFIED_CAP = "assessment.dissatisfied_cap_share"
+
+
+def _performance_rule(key, label, policy, low, high, unit=""):
+    return RuleDefinition(key, label, policy, Decimal, Decimal(low), Decimal(high), unit)
+
+
+RULES.update(
+    (rule.key, rule)
+    for rule in [
+        _performance_rule(
+            PERFORMANCE_SCORE_WITHOUT_ORDERS,
+            _("Dispatch score of a month without any order to the cadre"),
+            "§5.1",
+            "0",
+            "100",
+            _("points"),
+        ),
+        _performance_rule(
+            PERFORMANCE_DUTY_DAY_PENALTY,
+            _("Points off the monthly score for each working day without compliant duty"),
+            "§5.1",
+            "0",
+            "100",
+            _("points"),
+        ),
+        _performance_rule(
+            PERFORMANCE_NO_PAY_BELOW_SCORE,
+            _("Monthly score below which no performance pay is earned"),
+            "§5.1",
+            "0",
+            "100",
+            _("points"),
+        ),
+        _performance_rule(
+            MEASURE_REMINDER_SHARE,
+            _("Share of the month's performance pay deducted for a reminder to rectify"),
+            "§5.3",
+            "0",
+            "1",
+        ),
+        _performance_rule(
+            MEASURE_ADMONISHMENT_SHARE,
+            _("Share of the month's performance pay deducted for an admonishment talk"),
+            "§5.3",
+            "0",
+            "1",
+        ),
+        _performance_rule(
+            ASSESSMENT_EXCELLENT_FROM,
+            _("Mean monthly score from which the annual grade is excellent"),
+            "§5.2",
+            "0",
+            "100",
+            _("points"),
+        ),
+        _performance_rule(
+            ASSESSMENT_COMPETENT_FROM,
+            _("Mean monthly score from which the annual grade is competent"),
+            "§5.2",
+            "0",
+            "100",
+            _("points"),
+        ),
+        _performance_rule(
+            ASSESSMENT_BASIC_FROM,
+            _("Mean monthly score from which the annual grade is basically competent"),
+            "§5.2",
+            "0",
+            "100",
+            _("points"),
+        ),
+        _performance_rule(
+            ASSESSMENT_EXCELLENT_QUOTA,
+            _("Largest share of a township's cadres graded excellent"),
+            "§5.2",
+            "0",
+            "1",
+        ),
+        _performance_rule(
+            ASSESSMENT_DISSATISFIED_CAP,
+            _("Share of dissatisfied votes above which the grade is capped"),
+            "§5.2",
+            "0",
+            "1",
+        ),
+    ]
+)
 
 
 def definition(key):

@@ -144,7 +144,13 @@ def get_in_scope_or_404(queryset, **lookup):
     """
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except queryset.model.DoesNotExist:
+        # An object that exists outside the scope is a denial the auditors see (issue 11).
+        from longshan import audit
+
+        audit.record_scope_denial(queryset.model, lookup)
+        raise Http404(_("No such page.")) from None
+    except (ValueError, TypeError):
         raise Http404(_("No such page.")) from None
 
 
@@ -422,3 +428,246 @@ def villages_with_roster_visible_to(user):
     if not _is_signed_in(user) or user.role == Role.PUBLIC_SECURITY:
         return Village.objects.none()
     return villages_visible_to(user)
+
+
+# ---------------------------------------------------------------- selection (cadres, POLICY §3)
+# County staff run appointments: candidates, vetting cases, relatives, history events.
+# A joint-vetting reviewer sees only the reviews sent to their department; roster import
+# and export follow the roster: county staff the county, a township official their own.
+
+
+def may_run_selection(user):
+    """Return whether the user runs selection and appointments (county staff only)."""
+    return _is_signed_in(user) and user.role == Role.COUNTY_STAFF
+
+
+def candidates_visible_to(user):
+    """Return the candidates whose pages the user may open."""
+    from cadres.models import Candidate
+
+    if not may_run_selection(user):
+        return Candidate.objects.none()
+    return Candidate.objects.all()
+
+
+def vetting_cases_visible_to(user):
+    """Return the vetting cases whose pages the user may open (county staff)."""
+    from cadres.models import VettingCase
+
+    if not may_run_selection(user):
+        return VettingCase.objects.none()
+    return VettingCase.objects.all()
+
+
+def vetting_reviews_visible_to(user):
+    """Return the reviews the user may open: county staff all, a reviewer their department's."""
+    from cadres.models import VettingReview
+
+    reviews = VettingReview.objects.all()
+    if not _is_signed_in(user):
+        return reviews.none()
+    if user.role == Role.COUNTY_STAFF:
+        return reviews
+    if user.role == Role.VETTING_REVIEWER and user.department:
+        return reviews.filter(department=user.department)
+    return reviews.none()
+
+
+def vetting_reviews_decidable_by(user):
+    """Return the reviews the user may pass or fail: their department's, cases still open."""
+    from cadres.models import VettingReview
+
+    if not _is_signed_in(user) or user.role != Role.VETTING_REVIEWER or not user.department:
+        return VettingReview.objects.none()
+    return VettingReview.objects.filter(
+        department=user.department, status="pending", case__status="in_progress"
+    )
+
+
+def may_move_roster_files(user):
+    """Return whether the user imports and exports roster files (county staff, townships)."""
+    return _is_signed_in(user) and user.role in (Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL)
+
+
+def may_see_quotas(user):
+    """Return whether the user has the headcount quota page (county staff, townships)."""
+    return _is_signed_in(user) and user.role in (Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL)
+
+
+# ---------------------------------------------------------------- performance (POLICY §5)
+# Dispatch orders go from a township to its villages; settlements and grades are read by
+# the county, the township, the village secretary and the cadre themself. Pay data is not
+# the public security bureau's business, so its staff see none of it.
+
+
+def townships_dispatching_for(user):
+    """Return the townships for which the user dispatches and scores orders (§5.1)."""
+    if not _is_signed_in(user) or user.role != Role.TOWNSHIP_OFFICIAL:
+        return Township.objects.none()
+    return Township.objects.filter(pk__in=_granted_townships(user, MANAGE_TOWNSHIP))
+
+
+def dispatch_assignments_visible_to(user):
+    """Return the villages' dispatch orders the user may read."""
+    from performance.models import DispatchAssignment
+
+    assignments = DispatchAssignment.objects.all()
+    if not _is_signed_in(user):
+        return assignments.none()
+    if user.role == Role.COUNTY_STAFF:
+        return assignments
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return assignments.filter(order__township_id__in=_granted_townships(user, VIEW_TOWNSHIP))
+    if user.role == Role.VILLAGE_SECRETARY:
+        return assignments.filter(village_id__in=_granted_villages(user, VIEW_VILLAGE))
+    return assignments.none()
+
+
+def dispatch_orders_visible_to(user):
+    """Return the dispatch orders the user may open: the county all, a township its own,
+    a village secretary those sent to their village."""
+    from performance.models import DispatchOrder
+
+    orders = DispatchOrder.objects.all()
+    if not _is_signed_in(user):
+        return orders.none()
+    if user.role == Role.COUNTY_STAFF:
+        return orders
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return orders.filter(township_id__in=_granted_townships(user, VIEW_TOWNSHIP))
+    if user.role == Role.VILLAGE_SECRETARY:
+        return orders.filter(pk__in=dispatch_assignments_visible_to(user).values("order_id"))
+    return orders.none()
+
+
+def dispatch_assignments_reportable_by(user):
+    """Return the dispatch orders the user reports on: a village secretary's village's."""
+    from performance.models import DispatchAssignment
+
+    if not _is_signed_in(user) or user.role != Role.VILLAGE_SECRETARY:
+        return DispatchAssignment.objects.none()
+    return DispatchAssignment.objects.filter(village_id__in=_granted_villages(user, VIEW_VILLAGE))
+
+
+def dispatch_assignments_scorable_by(user):
+    """Return the dispatch orders the user scores: those of their own township (§5.1)."""
+    from performance.models import DispatchAssignment
+
+    return DispatchAssignment.objects.filter(
+        order__township_id__in=townships_dispatching_for(user).values("pk")
+    )
+
+
+def villages_evaluable_by(user):
+    """Return the villages whose democratic evaluation the user records (county, township)."""
+    villages = Village.objects.all()
+    if not _is_signed_in(user):
+        return villages.none()
+    if user.role == Role.COUNTY_STAFF:
+        return villages
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return villages.filter(township_id__in=_granted_townships(user, MANAGE_TOWNSHIP))
+    return villages.none()
+
+
+def _performance_cadres(user):
+    if not _is_signed_in(user) or user.role == Role.PUBLIC_SECURITY:
+        return Cadre.objects.none()
+    return cadres_visible_to(user)
+
+
+def evaluations_visible_to(user):
+    """Return the democratic evaluations the user may read."""
+    from performance.models import DemocraticEvaluation
+
+    return DemocraticEvaluation.objects.filter(cadre_id__in=_performance_cadres(user).values("pk"))
+
+
+def measures_visible_to(user):
+    """Return the measures (§5.3) the user may read: of the cadres they may read."""
+    from performance.models import Measure
+
+    return Measure.objects.filter(cadre_id__in=_performance_cadres(user).values("pk"))
+
+
+# Suspension and dismissal change pay and post: the county decides them; a township
+# records its own reminders and admonishment talks.
+TOWNSHIP_MEASURES = ("reminder", "admonishment")
+
+
+def cadres_measurable_by(user, kind=None):
+    """Return the cadres on whom the user may record a measure (of `kind`, if given)."""
+    if not _is_signed_in(user):
+        return Cadre.objects.none()
+    if user.role == Role.COUNTY_STAFF:
+        return Cadre.objects.all()
+    if user.role == Role.TOWNSHIP_OFFICIAL and (kind is None or kind in TOWNSHIP_MEASURES):
+        return Cadre.objects.filter(
+            village__township_id__in=_granted_townships(user, MANAGE_TOWNSHIP)
+        )
+    return Cadre.objects.none()
+
+
+def measures_withdrawable_by(user):
+    """Return the measures the user may withdraw: those of a kind they may record."""
+    from performance.models import Measure
+
+    measures = Measure.objects.filter(withdrawn_at__isnull=True)
+    if not _is_signed_in(user):
+        return measures.none()
+    if user.role == Role.COUNTY_STAFF:
+        return measures
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return measures.filter(
+            kind__in=TOWNSHIP_MEASURES,
+            cadre_id__in=cadres_measurable_by(user).values("pk"),
+        )
+    return measures.none()
+
+
+def _by_unit(user, queryset):
+    """Filter rows that carry township, village and cadre by the user's scope."""
+    if not _is_signed_in(user):
+        return queryset.none()
+    if user.role == Role.COUNTY_STAFF:
+        return queryset
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return queryset.filter(township_id__in=_granted_townships(user, VIEW_TOWNSHIP))
+    if user.role == Role.VILLAGE_SECRETARY:
+        return queryset.filter(cadre__village_id__in=_granted_villages(user, VIEW_VILLAGE))
+    if user.role == Role.VILLAGE_CADRE and user.cadre_id:
+        return queryset.filter(cadre_id=user.cadre_id)
+    return queryset.none()
+
+
+def settlement_rows_visible_to(user):
+    """Return the cadres' settled months the user may read."""
+    from performance.models import CadreMonth
+
+    return _by_unit(user, CadreMonth.objects.all())
+
+
+def may_see_settlements(user):
+    return _is_signed_in(user) and user.role in (
+        Role.COUNTY_STAFF,
+        Role.TOWNSHIP_OFFICIAL,
+        Role.VILLAGE_SECRETARY,
+        Role.VILLAGE_CADRE,
+    )
+
+
+def may_run_settlement(user):
+    """Return whether the user may run and lock monthly settlements (county staff)."""
+    return _is_signed_in(user) and user.role == Role.COUNTY_STAFF
+
+
+def annual_grades_visible_to(user):
+    """Return the annual grades the user may read."""
+    from performance.models import AnnualGrade
+
+    return _by_unit(user, AnnualGrade.objects.all())
+
+
+def may_confirm_grades(user):
+    """Return whether the user proposes and confirms annual grades (county staff)."""
+    return _is_signed_in(user) and user.role == Role.COUNTY_STAFF

@@ -4,6 +4,7 @@ Every value a deployment changes comes from an environment variable (README,
 "Configuration"); nothing here reads the database or the network at import time.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -58,12 +59,14 @@ THIRD_PARTY_APPS = [
     "guardian",
     "django_filters",
     "django_htmx",
+    "axes",
 ]
 LOCAL_APPS = [
     "longshan",
     "cadres",
     "training",
     "attendance",
+    "performance",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -77,8 +80,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "longshan.audit.AuditContextMiddleware",
+    "longshan.security.SessionLimitMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "longshan.urls"
@@ -122,6 +129,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # ---------------------------------------------------------------- auth
 AUTH_USER_MODEL = "cadres.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked.
+    "longshan.security.SignInLockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -166,8 +175,58 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+# LONGSHAN_HTTPS=1: served over HTTPS by a TLS proxy that sets X-Forwarded-Proto (README).
+LONGSHAN_HTTPS = env_bool("LONGSHAN_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", LONGSHAN_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", LONGSHAN_HTTPS)
+if LONGSHAN_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+# Sessions end after 30 idle minutes and after 10 hours whatever the activity
+# (longshan.security.SessionLimitMiddleware). The session, and with it the cookie's and
+# the database row's expiry, is renewed at most once a minute rather than on every request.
+SESSION_COOKIE_AGE = 30 * 60
+LONGSHAN_SESSION_IDLE_RENEWAL = 60
+LONGSHAN_SESSION_MAX_AGE = 10 * 60 * 60
+
+# Sign-in lockout (django-axes): 5 failures lock the username, not the address, for 15
+# minutes; further tries while locked do not extend it. Addresses come from REMOTE_ADDR
+# only, never from a header a client can write.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "longshan.security.lockout_response"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded in the audit trail (longshan.security)
+# axes.W006 asks to lock addresses too: a township's cadres share one address, so an
+# address lock lets one attacker shut out a whole township (the choice above is deliberate).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Content-Security-Policy (django-csp): scripts only from the portal's static files, no
+# inline script, no eval. Inline style attributes stay allowed (a few templates size a
+# column with one); style elements must come from static files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # ---------------------------------------------------------------- celery
 # No broker configured: tasks run in-process (eager), so a first run needs nothing else.
@@ -184,6 +243,12 @@ CELERY_BEAT_SCHEDULE = {
     "attendance-check-duty": {
         "task": "attendance.check_duty",
         "schedule": crontab(hour=23, minute=30),
+    },
+    # The month before, on the 1st at 02:00, after the last day's duty check (POLICY §5.1);
+    # the task takes no month and splits the county per township across the workers.
+    "performance-settle-month": {
+        "task": "performance.settle_month",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
 }
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import audit_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -22,7 +22,14 @@ urlpatterns = [
     path("rules/<str:key>/new/", views.rule_value_create, name="rule_value_create"),
     path("jobs/search-keys/", views.search_keys_rebuild_start, name="search_keys_rebuild"),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("audit/", audit_views.audit_trail_list, name="audit_trail"),
+    path(
+        "audit/export.<str:file_format>",
+        audit_views.audit_trail_export,
+        name="audit_trail_export",
+    ),
     path("", include("cadres.urls")),
     path("training/", include("training.urls")),
     path("attendance/", include("attendance.urls")),
+    path("performance/", include("performance.urls")),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from attendance import selectors as attendance_selectors
 from cadres import selectors as cadre_selectors
 from cadres.models import Role
+from performance import selectors as performance_selectors
 
 from . import audit, rulebook, scoping, services
 from .forms import RuleValueForm, add_service_errors
@@ -26,6 +27,10 @@ def home(request):
     context = {"counts": cadre_selectors.home_counts(user)}
     context["duty_waiting"] = attendance_selectors.home_waiting(
         user, today=timezone.localdate(), village_count=context["counts"]["villages"]
+    )
+    context["selection_waiting"] = cadre_selectors.selection_waiting(user)
+    context["performance_waiting"] = performance_selectors.home_waiting(
+        user, today=timezone.localdate()
     )
     if user.role == Role.TOWNSHIP_OFFICIAL:
         context["townships"] = list(scoping.townships_visible_to(user).order_by("code"))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cadres.models import Cadre
-from longshan import rulebook, scoping
+from longshan import audit, rulebook, scoping
 from longshan.forms import add_service_errors
 
 from . import reports, resources, selectors, services
@@ -340,6 +340,7 @@ def compliance_export(request):
     content = reports.compliance_xlsx(
         reports.compliance_table(cadres, minimum=minimum), year=filters["year"]
     )
+    audit.record_export("training_compliance", actor=user, file_format="xlsx", filters=request.GET)
     return _xlsx_response(content, f"training-compliance-{filters['year']}.xlsx")
 
 

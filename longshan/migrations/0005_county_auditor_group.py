@@ -1,0 +1,41 @@
+"""Create the "county auditor" group, which may read and export the audit trail (issue 11).
+
+Auditors are county staff by role; the group adds the one permission, so reading the
+trail is granted to a person, not to every holder of a role. The permission row is
+made here because Django creates permissions only after all migrations have run.
+"""
+
+from django.db import migrations
+
+GROUP_NAME = "county auditor"
+CODENAME = "view_audit_trail"
+
+
+def create_group(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    Group = apps.get_model("auth", "Group")
+    content_type, _created = ContentType.objects.get_or_create(
+        app_label="longshan", model="auditevent"
+    )
+    permission, _created = Permission.objects.get_or_create(
+        content_type=content_type,
+        codename=CODENAME,
+        defaults={"name": "Can read and export the audit trail"},
+    )
+    group, _created = Group.objects.get_or_create(name=GROUP_NAME)
+    group.permissions.add(permission)
+
+
+def delete_group(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name=GROUP_NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("longshan", "0004_audit_trail_permission"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_group, delete_group)]
