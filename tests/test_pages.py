@@ -23,6 +23,20 @@ NAV = {
     "clerk_a1": {"/", "/cadres/", "/rules/"} | DUTY,
     "reviewer": {"/", "/rules/"},
 }
+# Dispatch orders and assessment (performance, POLICY §5)
+for _role in ("county", "official_a", "secretary_a1"):
+    NAV[_role] = NAV[_role] | {"/performance/orders/", "/performance/settlements/"}
+NAV["clerk_a1"] = NAV["clerk_a1"] | {"/performance/settlements/"}
+# Selection, vetting, quotas and roster files (cadres, POLICY §3, §2.3)
+NAV["county"] = NAV["county"] | {
+    "/selection/candidates/",
+    "/selection/vetting/",
+    "/removals/",
+    "/quotas/",
+    "/cadres/import/",
+}
+NAV["official_a"] = NAV["official_a"] | {"/quotas/", "/cadres/import/"}
+NAV["reviewer"] = NAV["reviewer"] | {"/selection/reviews/"}
 
 
 @pytest.mark.parametrize(("role", "links"), NAV.items())
