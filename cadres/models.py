@@ -9,6 +9,7 @@ from django.db.models.functions import Length, Substr
 from django.db.models.lookups import Exact, GreaterThan, In
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from . import names, rules
@@ -392,7 +393,7 @@ class EventKind(models.TextChoices):
 class EventStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the county")
     CONFIRMED = "confirmed", _("In effect")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("appointment event", "Cancelled")
 
 
 class AppointmentEvent(models.Model):
@@ -487,7 +488,7 @@ class CandidateStatus(models.TextChoices):
     POOL = "pool", _("In the pool")
     VETTING = "vetting", _("In joint vetting")
     APPOINTED = "appointed", _("Appointed")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("selection", "Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
@@ -640,7 +641,7 @@ class Attestation(models.Model):
 class VettingStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", _("In progress")
     PASSED = "passed", _("All departments passed")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("selection", "Rejected")
     APPOINTED = "appointed", _("Appointed")
 
 
@@ -686,7 +687,7 @@ class VettingCase(models.Model):
 class ReviewStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("vetting", "Failed")
 
 
 class VettingReview(models.Model):

@@ -299,6 +299,22 @@ EVENT_TRANSITIONS = {
     "removed": {"appointment", "departure"},
     "departed": {"appointment"},
 }
+# The words of cadres.models.EventKind and CadreStatus, for messages from these pure rules.
+EVENT_LABELS = {
+    "appointment": _("Appointment"),
+    "transfer": _("Transfer"),
+    "suspension": _("Suspension"),
+    "reinstatement": _("Reinstatement"),
+    "removal": _("Removal from post"),
+    "departure": _("Departure"),
+}
+STATUS_LABELS = {
+    None: _("not yet appointed"),
+    "active": _("In post"),
+    "suspended": _("Suspended"),
+    "removed": _("Removed from post"),
+    "departed": _("Departed"),
+}
 STATUS_AFTER = {
     "suspension": "suspended",
     "reinstatement": "active",
@@ -318,8 +334,12 @@ def state_after(steps):
         status = state.status if state else None
         if step.kind not in EVENT_TRANSITIONS[status]:
             raise HistoryError(
-                _("On %(date)s: a %(kind)s cannot follow the status “%(status)s”.")
-                % {"date": step.on.isoformat(), "kind": step.kind, "status": status or "-"}
+                _("On %(date)s: “%(kind)s” cannot follow the status “%(status)s”.")
+                % {
+                    "date": step.on.isoformat(),
+                    "kind": EVENT_LABELS[step.kind],
+                    "status": STATUS_LABELS[status],
+                }
             )
         if step.kind == "appointment":
             same_post = (

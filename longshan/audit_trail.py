@@ -48,10 +48,10 @@ class AuditTrailFilterForm(forms.Form):
         label=_("Township"), queryset=Township.objects.none(), required=False
     )
     date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     ip_address = forms.GenericIPAddressField(label=_("Client address"), required=False)
 

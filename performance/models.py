@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cadres.models import Cadre, Township, Village
 
@@ -253,7 +254,7 @@ class Measure(models.Model):
 
 
 class SettlementStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("settlement", "Open")
     LOCKED = "locked", _("Locked")
 
 
