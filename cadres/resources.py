@@ -20,11 +20,11 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 
-from longshan import audit, rulebook, scoping
+from longshan import audit, privacy, rulebook, scoping
 
 from . import rules, services
 from .choices import Education, Ethnicity, PoliticalStatus
-from .models import AppointmentEvent, Cadre, CadreStatus, Post, Village
+from .models import AppointmentEvent, Cadre, CadreStatus, Post, Relation, Village
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {"xlsx": base_formats.XLSX, "csv": base_formats.CSV}
@@ -122,9 +122,11 @@ class VillageCodeWidget(widgets.Widget):
 class CadreResource(resources.ModelResource):
     """The roster as rows, matched by resident ID number."""
 
-    def __init__(self, *, user=None, today=None):
+    def __init__(self, *, user=None, today=None, reveal_personal=False):
         super().__init__()
         self.user = user
+        # An export shows ID and phone numbers masked unless its reader may see them.
+        self.reveal_personal = reveal_personal
         self.today = today or timezone.localdate()
         self.village_widget = VillageCodeWidget()
         self.fields = self._build_fields()
@@ -203,6 +205,25 @@ class CadreResource(resources.ModelResource):
         ]
         self.book = rulebook.RuleBook.load(keys)
         self.seen_ids, self.new_cadres, self.changed_cadres = set(), [], []
+        # For the leadership checks of new rows (one sitting secretary a village, POLICY
+        # §3.5 relatives): who sits where now, and the recorded relations, in two queries.
+        self.relations = {}
+        for relation in Relation.objects.all():
+            self.relations.setdefault(relation.id_number_a, []).append(
+                (relation.id_number_b, relation)
+            )
+            self.relations.setdefault(relation.id_number_b, []).append(
+                (relation.id_number_a, relation)
+            )
+        self.sitting = {
+            cadre.id_number: cadre
+            for cadre in Cadre.objects.filter(
+                status__in=[CadreStatus.ACTIVE, CadreStatus.SUSPENDED]
+            ).only("id_number", "name", "post", "village_id")
+        }
+        self.secretary_villages = {
+            cadre.village_id for cadre in self.sitting.values() if cadre.post == Post.SECRETARY
+        }
 
     def import_instance(self, instance, row, **kwargs):
         """Read the row into the cadre, then check it: every problem of the row at once."""
@@ -282,6 +303,7 @@ class CadreResource(resources.ModelResource):
         if cadre.status and cadre.status != CadreStatus.ACTIVE:
             problems.append(_("A new cadre on the roster must be in post."))
         cadre.status = CadreStatus.ACTIVE
+        problems += self._check_leadership(cadre)
         if cadre.post and cadre.birth_date:
             try:
                 limits = services.limits_on(cadre.start_date, book=self.book)
@@ -294,6 +316,35 @@ class CadreResource(resources.ModelResource):
                     _("Aged %(age)s on %(date)s: over the age limit of %(limit)s for the post.")
                     % {"age": age, "date": cadre.start_date.isoformat(), "limit": limit}
                 )
+        return problems
+
+    def _check_leadership(self, cadre):
+        """A new row may not give a village a second sitting secretary, nor put relatives
+        in one village's leadership (§3.5), counting the rows above it in the file."""
+        if not cadre.village_id:
+            return []
+        problems = []
+        if cadre.post == Post.SECRETARY:
+            if cadre.village_id in self.secretary_villages:
+                problems.append(_("This village already has a sitting party secretary."))
+            self.secretary_villages.add(cadre.village_id)
+        for other_id, relation in self.relations.get(cadre.id_number, []):
+            relative = self.sitting.get(other_id)
+            if relative is not None and relative.village_id == cadre.village_id:
+                problems.append(
+                    _(
+                        "%(name)s and %(relative)s (%(post)s) are relatives (%(kind)s): they "
+                        "may not both serve in the leadership of %(village)s."
+                    )
+                    % {
+                        "name": cadre.name,
+                        "relative": relative.name,
+                        "post": relative.get_post_display(),
+                        "kind": relation.get_kind_display(),
+                        "village": cadre.village.name,
+                    }
+                )
+        self.sitting[cadre.id_number] = cadre
         return problems
 
     def save_instance(self, instance, is_create, row, **kwargs):
@@ -350,7 +401,10 @@ class CadreResource(resources.ModelResource):
     # ------------------------------------------------------------ writing a file
 
     def export_field(self, field, instance, **kwargs):
-        return rules.neutralise_formula(field.export(instance))
+        value = field.export(instance)
+        if not self.reveal_personal:
+            value = privacy.mask(field.attribute, value)
+        return rules.neutralise_formula(value)
 
 
 def _flat(errors):
@@ -387,9 +441,12 @@ def import_roster(content, file_format, *, user, dry_run, today=None):
     return resource.import_data(dataset, dry_run=dry_run, use_transactions=True)
 
 
-def export_roster(queryset, file_format):
-    """Return the bytes of a roster file of exactly these cadres."""
-    resource = CadreResource()
+def export_roster(queryset, file_format, *, reveal_personal=False):
+    """Return the bytes of a roster file of exactly these cadres.
+
+    ID and phone numbers are masked unless `reveal_personal` (longshan.privacy).
+    """
+    resource = CadreResource(reveal_personal=reveal_personal)
     dataset = resource.export(queryset.select_related("village__township"))
     if file_format == "csv":
         return ("\ufeff" + dataset.export("csv")).encode("utf-8")
