@@ -1,0 +1,284 @@
+"""Placement, the yearly proposal and the county's approval (POLICY §7.1–§7.4)."""
+
+import datetime
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+
+from cadres.models import AppointmentEvent
+from longshan.models import AuditEvent, RuleValue
+from ranks import selectors, services, tasks
+from ranks.models import RankCycle, RankProposal, RankStep
+
+from .factories import CadreFactory
+from .ranks_fixtures import at, grade, place, rank_rules  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("rank_rules")
+D = datetime.date
+
+
+def propose(year, now=None):
+    return services.ranks_propose(year, now=now or at(year + 1, 1, 5))
+
+
+def approve(county, cycle, on=None, **kwargs):
+    return services.proposals_approve(
+        cycle,
+        actor=county.users.county,
+        effective_from=on or D(cycle.year + 1, 1, 1),
+        now=at(cycle.year + 1, 1, 10),
+        **kwargs,
+    )
+
+
+def level_on(cadre, day):
+    return selectors.level_by_cadre([cadre.pk], on=day).get(cadre.pk)
+
+
+# ---------------------------------------------------------------- placement
+
+
+def test_cadres_are_placed_by_years_of_service_as_of_the_pilot_or_their_start(county):
+    # Given cadres who began in 2010, 2005, 1990 and 2020 (the fixture's start in 2019)
+    village = county.villages["a1"]
+    started = {
+        year: CadreFactory(
+            village=village, post="clerk", start_date=D(year, 3, 1), name=f"甲{year}"
+        )
+        for year in (2010, 2005, 1990, 2020)
+    }
+    # When every unplaced cadre is placed
+    placed = services.ranks_place_unplaced()
+    # Then all 12 + 4 sitting cadres have a level, from the pilot (2018-08-01) or their start
+    assert placed == 16
+    steps = {step.cadre_id: step for step in RankStep.objects.all()}
+    summary = {year: (steps[c.pk].effective_from, steps[c.pk].level) for year, c in started.items()}
+    assert summary == {
+        2010: (D(2018, 8, 1), 8),  # 8 full years: two blocks of three
+        2005: (D(2018, 8, 1), 6),  # 13 years: four blocks
+        1990: (D(2018, 8, 1), 5),  # 28 years: nine blocks, but never above 5 at first
+        2020: (D(2020, 3, 1), 10),  # no full year yet
+    }
+    assert steps[started[2005].pk].service_years == 13
+    # And placing again places nobody twice
+    assert services.ranks_place_unplaced() == 0
+
+
+def test_service_counts_from_the_first_appointment_across_a_change_of_post(county):
+    # Given a cadre appointed clerk in 2009 and secretary (a new start date) in 2017
+    cadre = CadreFactory(village=county.villages["b1"], post="clerk", start_date=D(2009, 5, 1))
+    AppointmentEvent.objects.filter(cadre=cadre).update(on=D(2009, 5, 1))
+    cadre.start_date = D(2017, 5, 1)
+    cadre.save()
+    # When placed, then nine full years count: level 7
+    services.ranks_place_unplaced()
+    assert RankStep.objects.get(cadre=cadre).level == 7
+
+
+def test_the_county_overrides_a_placement_with_a_reason(county):
+    cadre = county.cadres["a1_clerk"]  # started 2019-03-01: level 10 by the rule
+    services.ranks_place_unplaced()
+    with pytest.raises(services.RankError):
+        services.placement_set(cadre, on=D(2019, 3, 1), actor=county.users.county, level=8)
+    with pytest.raises(PermissionDenied):
+        services.placement_set(
+            cadre, on=D(2019, 3, 1), actor=county.users.official_a, level=8, reason="x"
+        )
+    step = services.placement_set(
+        cadre,
+        on=D(2019, 3, 1),
+        actor=county.users.county,
+        level=8,
+        reason="原任村主任六年，经县委组织部研究",
+    )
+    assert (step.level, step.rule_level, step.overridden) == (8, 10, True)
+    assert RankStep.objects.filter(cadre=cadre).count() == 1
+    assert level_on(cadre, D(2026, 1, 1)) == 8
+    event = AuditEvent.objects.get(action="rank.placement_changed")
+    assert event.changes["level"] == [10, 8]
+    # Once a yearly adjustment has used the placement, it stands
+    grade(cadre, 2025, "excellent")
+    approve(county, propose(2025)[0])
+    with pytest.raises(services.RankError):
+        services.placement_set(
+            cadre, on=D(2019, 3, 1), actor=county.users.county, level=9, reason="y"
+        )
+
+
+# ---------------------------------------------------------------- the yearly proposal
+
+
+def test_each_grade_proposes_its_move_and_only_confirmed_grades_count(county):
+    c = county.cadres
+    for key, level in [
+        ("a1_secretary", 6),
+        ("a1_clerk", 6),
+        ("a1_auxiliary_police", 6),
+        ("a2_secretary", 6),
+        ("a2_clerk", 1),
+        ("a2_auxiliary_police", 10),
+        ("b1_clerk", 6),
+    ]:
+        place(c[key], level)
+    grade(c["a1_secretary"], 2025, "excellent")
+    grade(c["a1_clerk"], 2025, "competent")
+    grade(c["a1_auxiliary_police"], 2025, "basically_competent")
+    grade(c["a2_secretary"], 2025, "incompetent")
+    grade(c["a2_clerk"], 2025, "excellent")
+    grade(c["a2_auxiliary_police"], 2025, "incompetent")
+    grade(c["b1_clerk"], 2025, "excellent", confirmed=False)  # still waits for the county
+    grade(c["b2_clerk"], 2025, "excellent")  # confirmed, but no rank
+    # When the 2025 moves are proposed
+    cycle, counts = propose(2025)
+    # Then each proposal follows §7.2, within 1..10, with its reason
+    rows = {
+        p.cadre_id: (p.proposed_move, p.level_before, p.proposed_level, p.reason)
+        for p in RankProposal.objects.all()
+    }
+    assert rows == {
+        c["a1_secretary"].pk: ("up", 6, 5, "excellent"),
+        c["a1_clerk"].pk: ("stay", 6, 6, "competent_waiting"),
+        c["a1_auxiliary_police"].pk: ("stay", 6, 6, "basically_competent"),
+        c["a2_secretary"].pk: ("down", 6, 7, "incompetent"),
+        c["a2_clerk"].pk: ("stay", 1, 1, "at_highest_level"),
+        c["a2_auxiliary_police"].pk: ("stay", 10, 10, "at_lowest_level"),
+    }
+    assert counts == {"proposed": 6, "removed": 0, "unranked": 1}
+    assert cycle.rule_versions["rank.competent_years_for_move"][0] == "2"
+    # And the waiting grade joins once the county confirms it and the proposal is re-run
+    from performance.models import AnnualGrade
+
+    AnnualGrade.objects.filter(cadre=c["b1_clerk"]).update(
+        status="confirmed", confirmed_at=at(2026, 1, 20)
+    )
+    assert propose(2025)[1]["proposed"] == 7
+    assert RankProposal.objects.get(cadre=c["b1_clerk"]).proposed_level == 5
+
+
+def test_two_competent_years_at_the_level_move_up_and_the_count_restarts_after(county):
+    # Given a clerk at level 8 since 2019 with 称职 in 2023 and 2024
+    cadre = county.cadres["a1_clerk"]
+    place(cadre, 8, on=D(2019, 3, 1))
+    grade(cadre, 2023, "competent")
+    grade(cadre, 2024, "competent")
+    # When 2024 is proposed and approved, then two years at 8 move the clerk up to 7
+    cycle, _ = propose(2024)
+    proposal = RankProposal.objects.get(cycle=cycle)
+    assert (proposal.years_at_level, proposal.proposed_level) == (2, 7)
+    approve(county, cycle)
+    assert level_on(cadre, D(2025, 1, 1)) == 7
+    # When 2025 is again 称职, then only 2025 counts at level 7: one year, the clerk stays
+    grade(cadre, 2025, "competent")
+    cycle, _ = propose(2025)
+    proposal = RankProposal.objects.get(cycle=cycle)
+    assert (proposal.years_at_level, proposal.proposed_move, proposal.level) == (1, "stay", 7)
+    approve(county, cycle)
+    # And with 称职 in 2026 as well, two years at 7 move the clerk up to 6 from 2027
+    grade(cadre, 2026, "competent")
+    cycle, _ = propose(2026)
+    assert RankProposal.objects.get(cycle=cycle).years_at_level == 2
+    approve(county, cycle)
+    assert level_on(cadre, D(2026, 12, 31)) == 7
+    assert level_on(cadre, D(2027, 1, 1)) == 6
+    assert [s.level for s in RankStep.objects.filter(cadre=cadre)] == [8, 7, 6]
+
+
+def test_the_county_rule_changes_the_years_asked_for_later_years_only(county):
+    cadre = county.cadres["a1_clerk"]
+    place(cadre, 8, on=D(2019, 3, 1))
+    grade(cadre, 2024, "competent")
+    grade(cadre, 2025, "competent")
+    RuleValue.objects.create(
+        key="rank.competent_years_for_move", effective_from=D(2025, 6, 1), value="3", reason="x"
+    )
+    cycle, _ = propose(2025)
+    proposal = RankProposal.objects.get(cycle=cycle)
+    assert (proposal.years_at_level, proposal.proposed_move) == (2, "stay")
+    assert cycle.rule_versions["rank.competent_years_for_move"] == ["3", "2025-06-01"]
+
+
+# ---------------------------------------------------------------- the county's decision
+
+
+def test_the_county_changes_one_proposal_with_a_reason_one_level_at_most(county):
+    cadre = county.cadres["a1_clerk"]
+    place(cadre, 6)
+    grade(cadre, 2025, "competent")
+    cycle, _ = propose(2025)
+    proposal = RankProposal.objects.get(cycle=cycle)
+    with pytest.raises(services.RankError):
+        services.proposal_change(proposal, actor=county.users.county, level=5, reason="")
+    with pytest.raises(services.RankError):
+        services.proposal_change(proposal, actor=county.users.county, level=4, reason="两级")
+    with pytest.raises(PermissionDenied):
+        services.proposal_change(proposal, actor=county.users.official_a, level=5, reason="x")
+    services.proposal_change(
+        proposal, actor=county.users.county, level=5, reason="抗洪抢险表现突出，经县委研究"
+    )
+    # The township summary counts the move the county decided
+    [row] = selectors.cycle_summary(county.users.county, cycle)
+    assert (row["up"], row["stay"], row["changed"], row["proposed"]) == (1, 0, 1, 1)
+    # A re-run of the proposal keeps the county's change
+    propose(2025)
+    proposal.refresh_from_db()
+    assert (proposal.proposed_level, proposal.level, proposal.overridden) == (6, 5, True)
+    approve(county, cycle)
+    step = RankStep.objects.get(cadre=cadre, kind="adjustment")
+    assert (step.level_before, step.level, step.rule_level) == (6, 5, 6)
+    assert step.override_reason == "抗洪抢险表现突出，经县委研究"
+    assert level_on(cadre, D(2026, 1, 1)) == 5
+
+
+def test_approval_takes_effect_from_the_set_date_and_approving_twice_changes_nothing(county):
+    c = county.cadres
+    place(c["a1_clerk"], 8)
+    place(c["b1_clerk"], 8)
+    grade(c["a1_clerk"], 2025, "excellent")
+    grade(c["b1_clerk"], 2025, "incompetent")
+    cycle, _ = propose(2025)
+    # Before 1 January after the year, no date is accepted
+    with pytest.raises(services.RankError):
+        approve(county, cycle, on=D(2025, 12, 31))
+    with pytest.raises(PermissionDenied):
+        services.proposals_approve(
+            cycle, actor=county.users.official_a, effective_from=D(2026, 3, 1), now=at(2026, 3, 1)
+        )
+    # When township A is approved from 1 March 2026
+    assert approve(county, cycle, on=D(2026, 3, 1), township_id=county.townships["a"].pk) == 1
+    assert RankCycle.objects.get(pk=cycle.pk).status == "proposed"
+    assert (level_on(c["a1_clerk"], D(2026, 2, 28)), level_on(c["a1_clerk"], D(2026, 3, 1))) == (
+        8,
+        7,
+    )
+    assert level_on(c["b1_clerk"], D(2026, 3, 1)) == 8
+    # Then the rest, and the year is approved
+    assert approve(county, cycle, on=D(2026, 3, 1)) == 1
+    assert RankCycle.objects.get(pk=cycle.pk).status == "approved"
+    steps, events = RankStep.objects.count(), AuditEvent.objects.count()
+    # When approved again, nothing changes
+    assert approve(county, cycle, on=D(2026, 4, 1)) == 0
+    assert (RankStep.objects.count(), AuditEvent.objects.count()) == (steps, events)
+    assert level_on(c["b1_clerk"], D(2026, 4, 1)) == 9
+    # And a re-run of the proposal leaves approved proposals alone
+    assert propose(2025)[1]["proposed"] == 0
+    assert RankProposal.objects.filter(status="approved").count() == 2
+
+
+def test_the_command_and_the_task_propose_a_year(county):
+    cadre = county.cadres["a1_clerk"]
+    place(cadre, 8)
+    grade(cadre, 2025, "excellent")
+    out = io.StringIO()
+    call_command("propose_ranks", "2025", stdout=out)
+    assert out.getvalue().startswith("2025: 1 proposals")
+    assert RankProposal.objects.get().proposed_level == 7
+    result = tasks.propose_ranks_task.delay(2025).get()
+    assert result["proposed"] == 1 and RankProposal.objects.count() == 1
+
+
+def test_beat_proposes_the_year_before_early_in_january(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["ranks-propose"]
+    assert entry["task"] == "ranks.propose"
+    assert entry["schedule"].month_of_year == {1} and entry["schedule"].day_of_month == {5}
