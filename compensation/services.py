@@ -1,0 +1,837 @@
+"""Every write of pay and benefits (POLICY §8): one function per change.
+
+Each checks who acts and the rules, writes in one transaction and records the audit
+event. Dates and times come in as parameters. The payroll run is set-based: a fixed
+number of queries whatever the number of cadres, bulk writes, one transaction.
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from attendance.models import Violation
+from cadres.models import Cadre
+from longshan import audit, rulebook, scoping
+from performance import rules as performance_rules
+from performance.models import CadreMonth, Measure, SettlementMonth
+
+from . import rules
+from .models import (
+    Benefit,
+    CadrePayStandard,
+    CollectiveShare,
+    LineKind,
+    PayAdjustment,
+    PayrollEntry,
+    PayrollLine,
+    PayrollMonth,
+    TeamReward,
+    TownshipReview,
+)
+
+POSTS = rulebook.PAY_POSTS
+PAY_RULES = [
+    *[prefix + post for post in POSTS for prefix in (rulebook.PAY_STANDARD_PREFIX,)],
+    rulebook.PAY_BASE_SHARE,
+    rulebook.PAY_ROUND_HALF_UP,
+    rulebook.PAY_PENSION_CONTRIBUTION,
+    rulebook.PAY_MEDICAL_CONTRIBUTION,
+    rulebook.PAY_INSURANCE_SUBSIDY_SHARE,
+    rulebook.PAY_COLLECTIVE_SHARE_ON,
+    rulebook.REWARD_PERFORMANCE_SHARE,
+]
+# A month whose payroll is in one of these states never changes again.
+FROZEN = [PayrollMonth.Status.APPROVED, PayrollMonth.Status.LOCKED]
+
+
+class PayrollLockedError(rules.PayError):
+    """The month's payroll is approved or locked: it no longer changes (§8.2)."""
+
+
+class PayrollNotReadyError(rules.PayError):
+    """The month cannot be paid yet (no settlement, or the settlement is running)."""
+
+
+def _first(day):
+    return day.replace(day=1)
+
+
+def _previous_month(month):
+    return (month - datetime.timedelta(days=1)).replace(day=1)
+
+
+def refuse_frozen_month(month):
+    """Raise PayrollLockedError when a month's payroll is approved or locked."""
+    month = _first(month)
+    if PayrollMonth.objects.filter(month=month, status__in=FROZEN).exists():
+        raise PayrollLockedError(
+            _("The payroll of %(month)s is approved or locked: it can no longer change.")
+            % {"month": month.strftime("%Y-%m")},
+            code="locked",
+        )
+
+
+def _rule_versions(keys, on):
+    """Return {key: [value, in force from]} of the rules in force on a date (one query)."""
+    from longshan.models import RuleValue
+
+    versions = {}
+    rows = RuleValue.objects.filter(key__in=keys, effective_from__lte=on).order_by(
+        "key", "effective_from"
+    )
+    for key, value, effective_from in rows.values_list("key", "value", "effective_from"):
+        versions[key] = [value, effective_from.isoformat()]
+    missing = [key for key in keys if key not in versions]
+    if missing:
+        raise rulebook.RuleNotInForceError(
+            _("No value of the rule “%(rule)s” is in force on %(date)s.")
+            % {"rule": missing[0], "date": on.isoformat()}
+        )
+    return {key: rulebook.definition(key).parse(value) for key, (value, _s) in versions.items()}, (
+        versions
+    )
+
+
+# ---------------------------------------------------------------- pay standards (§8.1)
+
+
+def standard_range(post, on):
+    """Return (minimum, maximum) of a post's own standards on a date (one query)."""
+    book = rulebook.RuleBook.load(
+        [rulebook.PAY_RANGE_MIN_PREFIX + post, rulebook.PAY_RANGE_MAX_PREFIX + post]
+    )
+    return (
+        book.value(rulebook.PAY_RANGE_MIN_PREFIX + post, on),
+        book.value(rulebook.PAY_RANGE_MAX_PREFIX + post, on),
+    )
+
+
+@transaction.atomic
+def pay_standard_set(cadre, *, actor, annual_amount, effective_from, reason):
+    """Set a cadre's own annual standard within the post's range, with a reason (county)."""
+    if not scoping.may_manage_pay(actor):
+        raise PermissionDenied(_("Only county staff set pay standards."))
+    effective_from = _first(effective_from)
+    errors = {}
+    amount = Decimal(annual_amount)
+    minimum, maximum = standard_range(cadre.post, effective_from)
+    try:
+        rules.check_standard(amount, minimum=minimum, maximum=maximum)
+    except rules.PayError as error:
+        errors["annual_amount"] = error.messages[0]
+    if not (reason or "").strip():
+        errors["reason"] = _("Give the reason for the cadre's own standard.")
+    frozen = PayrollMonth.objects.filter(status__in=FROZEN, month__gte=effective_from).first()
+    if frozen:
+        errors["effective_from"] = _(
+            "The payroll of %(month)s is approved or locked: start the standard after it."
+        ) % {"month": frozen.month.strftime("%Y-%m")}
+    elif CadrePayStandard.objects.filter(cadre=cadre, effective_from=effective_from).exists():
+        errors["effective_from"] = _("The cadre already has a standard from that month.")
+    if errors:
+        raise ValidationError(errors)
+    row = CadrePayStandard.objects.create(
+        cadre=cadre,
+        annual_amount=amount,
+        effective_from=effective_from,
+        reason=reason.strip(),
+        set_by=actor,
+    )
+    audit.record(
+        "pay.standard_set",
+        actor=actor,
+        target=row,
+        changes={
+            "annual_amount": [None, str(amount)],
+            "effective_from": [None, str(row.effective_from)],
+        },
+        township_id=cadre.village.township_id,
+    )
+    return row
+
+
+# ---------------------------------------------------------------- the payroll run (§8.2)
+
+
+def _standards(month):
+    """Return {cadre id: own annual standard in force in the month} (one query)."""
+    own = {}
+    for cadre_id, amount in (
+        CadrePayStandard.objects.filter(effective_from__lte=month)
+        .order_by("cadre_id", "effective_from")
+        .values_list("cadre_id", "annual_amount")
+    ):
+        own[cadre_id] = amount
+    return own
+
+
+def _deduction_notes(month):
+    """Return {cadre id: {line kind: reason}} from the month's violations and measures."""
+    notes = defaultdict(dict)
+    found = defaultdict(lambda: defaultdict(list))
+    for cadre_id, nth, violation_month, kind, at in (
+        Violation.objects.filter(year=month.year, month__in=performance_rules.quarter_months(month))
+        .order_by("nth")
+        .values_list("cadre_id", "nth", "month", "deduction_kind", "finding__inspection__at")
+    ):
+        text = f"#{nth} {at:%Y-%m-%d}"
+        if kind == Violation.DeductionKind.QUARTER:
+            found[cadre_id]["violation_quarter"].append(text)
+        elif violation_month == month:
+            found[cadre_id]["violation_month"].append(text)
+    last = performance_rules.last_of_month(month)
+    for cadre_id, kind, starts_on, ends_on, reason in (
+        Measure.objects.filter(withdrawn_at__isnull=True, starts_on__lte=last)
+        .exclude(kind=Measure.Kind.SUSPENSION, ends_on__lt=month)
+        .values_list("cadre_id", "kind", "starts_on", "ends_on", "reason")
+    ):
+        span = f"{starts_on:%Y-%m-%d}–{ends_on:%Y-%m-%d}" if ends_on else f"{starts_on:%Y-%m-%d}"
+        line = "unpaid_days" if kind in ("suspension", "dismissal") else "measure"
+        found[cadre_id][line].append(f"{span} {reason}"[:120])
+    for cadre_id, kinds in found.items():
+        notes[cadre_id] = {kind: "; ".join(texts)[:300] for kind, texts in kinds.items()}
+    return notes
+
+
+def payroll_compute(month, *, values):
+    """Return [(unsaved entry, [unsaved lines])] of a month's payroll.
+
+    A fixed number of queries whatever the number of cadres: settlement rows, own
+    standards, rank pay (two), deduction reasons (two), rewards, benefits, adjustments,
+    collective shares, carried amounts, quarter take-backs (two), other cadres paid.
+    """
+    from ranks.selectors import rank_pay_by_cadre
+
+    half_up = values[rulebook.PAY_ROUND_HALF_UP]
+    base_share = values[rulebook.PAY_BASE_SHARE]
+    settled = list(
+        CadreMonth.objects.filter(month=month)
+        .order_by("township__code", "village__code", "post", "cadre_id")
+        .values(
+            "cadre_id",
+            "township_id",
+            "village_id",
+            "post",
+            "monthly_score",
+            "performance_ratio",
+            "violation_month_share",
+            "violation_quarter_share",
+            "measure_share",
+            "deduction_share",
+            "paid_day_share",
+        )
+    )
+    own = _standards(month)
+    rank_pay = rank_pay_by_cadre(None, on=month)
+    notes = _deduction_notes(month)
+    lines_of = defaultdict(list)
+    performance_paid = {}
+    standards = {}
+    units = {}
+    for row in settled:
+        cadre_id = row["cadre_id"]
+        standard = own.get(cadre_id, values[rulebook.PAY_STANDARD_PREFIX + row["post"]])
+        standards[cadre_id] = standard
+        units[cadre_id] = (row["township_id"], row["village_id"], row["post"], row["monthly_score"])
+        month_lines, performance_paid[cadre_id] = rules.pay_lines(
+            standard=standard,
+            base_share=base_share,
+            rank_pay=rank_pay.get(cadre_id, rules.ZERO),
+            settled=rules.SettledMonth(
+                performance_ratio=row["performance_ratio"],
+                violation_month_share=row["violation_month_share"],
+                violation_quarter_share=row["violation_quarter_share"],
+                measure_share=row["measure_share"],
+                deduction_share=row["deduction_share"],
+                paid_day_share=row["paid_day_share"],
+            ),
+            half_up=half_up,
+            notes=notes.get(cadre_id),
+        )
+        lines_of[cadre_id].extend(month_lines)
+    # Quarter take-back (§4.4): the performance pay of the quarter's earlier months that
+    # are already approved or locked, less what other payrolls have taken back already.
+    quarter = {
+        row["cadre_id"]: row["violation_quarter_share"]
+        for row in settled
+        if row["violation_quarter_share"] > 0
+    }
+    earlier = [m for m in performance_rules.quarter_months(month) if m < month]
+    if quarter and earlier:
+        taken = defaultdict(Decimal)
+        for cadre_id, refers, amount in (
+            PayrollLine.objects.filter(
+                kind=LineKind.QUARTER_TAKEBACK,
+                entry__cadre_id__in=list(quarter),
+                refers_to_month__in=earlier,
+            )
+            .exclude(entry__month=month)
+            .values_list("entry__cadre_id", "refers_to_month", "amount")
+        ):
+            taken[cadre_id, refers] -= amount
+        for cadre_id, paid_month, paid in (
+            PayrollEntry.objects.filter(
+                cadre_id__in=list(quarter), month__in=earlier, payroll__status__in=FROZEN
+            )
+            .order_by("month")
+            .values_list("cadre_id", "month", "performance_paid")
+        ):
+            amount = rules.quarter_takeback(
+                quarter_share=quarter[cadre_id],
+                paid=paid,
+                already_taken=taken[cadre_id, paid_month],
+                half_up=half_up,
+            )
+            if amount:
+                lines_of[cadre_id].append(
+                    rules.Line(
+                        "quarter_takeback",
+                        amount,
+                        "attendance.violation",
+                        notes.get(cadre_id, {}).get("violation_quarter", ""),
+                        paid_month,
+                    )
+                )
+    # Team rewards (§8.3): the county's share, in equal parts to the team on the payroll.
+    team = defaultdict(list)
+    for row in settled:
+        team[row["village_id"]].append(row["cadre_id"])
+    share = values[rulebook.REWARD_PERFORMANCE_SHARE]
+    for reward in TeamReward.objects.filter(pay_month=month).order_by("pk"):
+        members = team.get(reward.village_id, [])
+        parts = rules.split_evenly(
+            rules.to_fen(reward.amount * share, half_up=half_up), len(members)
+        )
+        for cadre_id, part in zip(members, parts, strict=True):
+            if part:
+                lines_of[cadre_id].append(
+                    rules.Line(
+                        "reward", part, "compensation.reward", f"{reward.year} {reward.title}"
+                    )
+                )
+    # Insurance subsidy (§8.4), for every cadre in post.
+    for row in settled:
+        subsidy = rules.insurance_subsidy(
+            post=row["post"],
+            pension=values[rulebook.PAY_PENSION_CONTRIBUTION],
+            medical=values[rulebook.PAY_MEDICAL_CONTRIBUTION],
+            share=values[rulebook.PAY_INSURANCE_SUBSIDY_SHARE],
+            half_up=half_up,
+        )
+        if subsidy:
+            lines_of[row["cadre_id"]].append(rules.Line("insurance", subsidy, "compensation"))
+    # One-off payments, adjustments, collective shares and carried amounts of the month.
+    for cadre_id, kind, amount, note in Benefit.objects.filter(
+        pay_month=month, kind__in=Benefit.PAID_KINDS
+    ).values_list("cadre_id", "kind", "amount", "note"):
+        lines_of[cadre_id].append(rules.Line(kind, amount, "compensation.benefit", note))
+    for cadre_id, amount, reason, refers in PayAdjustment.objects.filter(
+        pay_month=month
+    ).values_list("cadre_id", "amount", "reason", "refers_to_month"):
+        lines_of[cadre_id].append(
+            rules.Line("adjustment", amount, "compensation.adjustment", reason[:300], refers)
+        )
+    if values[rulebook.PAY_COLLECTIVE_SHARE_ON]:
+        for cadre_id, amount, reason in CollectiveShare.objects.filter(pay_month=month).values_list(
+            "cadre_id", "amount", "reason"
+        ):
+            lines_of[cadre_id].append(rules.Line("collective", amount, "compensation", reason))
+    previous = _previous_month(month)
+    for cadre_id, amount in PayrollLine.objects.filter(
+        entry__month=previous, kind=LineKind.CARRIED_OUT
+    ).values_list("entry__cadre_id", "amount"):
+        lines_of[cadre_id].append(rules.Line("carried_in", -amount, "compensation", "", previous))
+    # Cadres paid this month without a settled month (departed, deceased): their unit.
+    others = [cadre_id for cadre_id in lines_of if cadre_id not in units]
+    for cadre_id, township_id, village_id, post in Cadre.objects.filter(pk__in=others).values_list(
+        "pk", "village__township_id", "village_id", "post"
+    ):
+        units[cadre_id] = (township_id, village_id, post, None)
+        standards[cadre_id] = own.get(cadre_id, values[rulebook.PAY_STANDARD_PREFIX + post])
+        performance_paid[cadre_id] = rules.ZERO
+    result = []
+    order = {row["cadre_id"]: index for index, row in enumerate(settled)}
+    for cadre_id in sorted(lines_of, key=lambda c: (order.get(c, len(order)), c)):
+        lines, gross, deductions, net = rules.close_lines(lines_of[cadre_id], month=month)
+        township_id, village_id, post, score = units[cadre_id]
+        entry = PayrollEntry(
+            month=month,
+            cadre_id=cadre_id,
+            township_id=township_id,
+            village_id=village_id,
+            post=post,
+            annual_standard=standards[cadre_id],
+            monthly_score=score,
+            performance_paid=performance_paid[cadre_id],
+            gross=gross,
+            deductions=deductions,
+            net=net,
+        )
+        result.append((entry, lines))
+    return result
+
+
+def _payroll_inputs(month):
+    settlement = SettlementMonth.objects.filter(month=month).first()
+    if settlement is None or settlement.settled_at is None:
+        raise PayrollNotReadyError(
+            _("%(month)s has not been settled yet: settle the month first.")
+            % {"month": month.strftime("%Y-%m")},
+            code="not_settled",
+        )
+    if settlement.is_running:
+        raise PayrollNotReadyError(
+            _("The settlement of %(month)s is running; try again when it ends.")
+            % {"month": month.strftime("%Y-%m")},
+            code="running",
+        )
+    return settlement
+
+
+@transaction.atomic
+def payroll_run(month, *, actor=None, now):
+    """Compute a month's payroll: replace an open month's entries, refuse a frozen one."""
+    if actor is not None and not scoping.may_run_payroll(actor):
+        raise PermissionDenied(_("Only county staff compute the payroll."))
+    month = _first(month)
+    payroll, _created = PayrollMonth.objects.get_or_create(
+        month=month, defaults={"computed_at": now}
+    )
+    payroll = PayrollMonth.objects.select_for_update().get(pk=payroll.pk)
+    if payroll.status not in rules.RERUNNABLE:
+        raise PayrollLockedError(
+            _("The payroll of %(month)s is approved or locked: it can no longer be run.")
+            % {"month": month.strftime("%Y-%m")},
+            code="locked",
+        )
+    _payroll_inputs(month)
+    values, versions = _rule_versions(PAY_RULES, month)
+    computed = payroll_compute(month, values=values)
+    replaced = PayrollEntry.objects.filter(payroll=payroll).count()
+    PayrollLine.objects.filter(entry__payroll=payroll).delete()
+    PayrollEntry.objects.filter(payroll=payroll).delete()
+    reviews = list(payroll.reviews.values_list("township_id", flat=True))
+    payroll.reviews.all().delete()
+    entries = []
+    for entry, _lines in computed:
+        entry.payroll = payroll
+        entries.append(entry)
+    PayrollEntry.objects.bulk_create(entries, batch_size=500)
+    PayrollLine.objects.bulk_create(
+        [
+            PayrollLine(
+                entry_id=entry.pk,
+                position=position,
+                kind=line.kind,
+                amount=line.amount,
+                source=line.source,
+                note=line.note[:300],
+                refers_to_month=line.refers_to_month,
+            )
+            for entry, lines in computed
+            for position, line in enumerate(lines, start=1)
+        ],
+        batch_size=1000,
+    )
+    before = audit.snapshot(payroll, ["status", "cadre_count", "net_total"])
+    payroll.status = PayrollMonth.Status.COMPUTED
+    payroll.computed_at = now
+    payroll.computed_by = actor if getattr(actor, "pk", None) else None
+    payroll.cadre_count = len(entries)
+    payroll.gross_total = sum((e.gross for e in entries), rules.ZERO)
+    payroll.deduction_total = sum((e.deductions for e in entries), rules.ZERO)
+    payroll.net_total = sum((e.net for e in entries), rules.ZERO)
+    payroll.rule_versions = versions
+    payroll.save()
+    changes = audit.diff(before, audit.snapshot(payroll, ["status", "cadre_count", "net_total"]))
+    changes["replaced"] = [replaced, len(entries)]
+    if reviews:
+        changes["reviews_cleared"] = [sorted(reviews), []]
+    audit.record("payroll.run", actor=actor, target=payroll, changes=changes)
+    return payroll
+
+
+def _lock_payroll(payroll):
+    return PayrollMonth.objects.select_for_update().get(pk=payroll.pk)
+
+
+@transaction.atomic
+def payroll_review(payroll, township, *, actor, now):
+    """Record a township's review of its part; the month is reviewed once all have."""
+    if not scoping.townships_reviewing_payroll_for(actor).filter(pk=township.pk).exists():
+        raise PermissionDenied(_("You may not review this township's payroll."))
+    payroll = _lock_payroll(payroll)
+    if payroll.status != PayrollMonth.Status.COMPUTED:
+        raise PayrollLockedError(
+            _("The payroll of %(month)s is no longer open for review.")
+            % {"month": payroll.month.strftime("%Y-%m")},
+            code="locked",
+        )
+    entries = payroll.entries.filter(township=township)
+    if not entries.exists():
+        raise rules.PayError(_("This township has nobody on this payroll."), code="empty")
+    if payroll.reviews.filter(township=township).exists():
+        raise rules.PayError(_("This township has already reviewed the payroll."), code="done")
+    net = entries.aggregate(total=Sum("net"))["total"]
+    review = TownshipReview.objects.create(
+        payroll=payroll, township=township, reviewed_by=actor, reviewed_at=now, net_total=net
+    )
+    audit.record(
+        "payroll.township_reviewed",
+        actor=actor,
+        target=payroll,
+        changes={"township": [None, township.pk], "net_total": [None, str(net)]},
+        township_id=township.pk,
+    )
+    waiting = (
+        payroll.entries.exclude(township_id__in=payroll.reviews.values("township_id"))
+        .values("township_id")
+        .exists()
+    )
+    if not waiting:
+        rules.check_move(payroll.status, PayrollMonth.Status.REVIEWED)
+        payroll.status = PayrollMonth.Status.REVIEWED
+        payroll.save(update_fields=["status"])
+        audit.record(
+            "payroll.reviewed",
+            actor=actor,
+            target=payroll,
+            changes={"status": [PayrollMonth.Status.COMPUTED, PayrollMonth.Status.REVIEWED]},
+        )
+    return review
+
+
+@transaction.atomic
+def payroll_approve(payroll, *, actor, now):
+    """Approve a month every township has reviewed (county staff); its settlement is locked."""
+    if not scoping.may_run_payroll(actor):
+        raise PermissionDenied(_("Only county staff approve the payroll."))
+    payroll = _lock_payroll(payroll)
+    rules.check_move(payroll.status, PayrollMonth.Status.APPROVED)
+    if not SettlementMonth.objects.filter(
+        month=payroll.month, status=SettlementMonth.Status.LOCKED
+    ).exists():
+        raise rules.PayError(
+            _("Lock the settlement of %(month)s before approving its payroll.")
+            % {"month": payroll.month.strftime("%Y-%m")},
+            code="settlement_open",
+        )
+    previous = payroll.status
+    payroll.status = PayrollMonth.Status.APPROVED
+    payroll.approved_at, payroll.approved_by = now, actor
+    payroll.save(update_fields=["status", "approved_at", "approved_by"])
+    audit.record(
+        "payroll.approved",
+        actor=actor,
+        target=payroll,
+        changes={"status": [previous, payroll.status], "net_total": [None, str(payroll.net_total)]},
+    )
+    return payroll
+
+
+@transaction.atomic
+def payroll_lock(payroll, *, actor, now):
+    """Lock an approved month (county staff): it never changes again."""
+    if not scoping.may_run_payroll(actor):
+        raise PermissionDenied(_("Only county staff lock the payroll."))
+    payroll = _lock_payroll(payroll)
+    rules.check_move(payroll.status, PayrollMonth.Status.LOCKED)
+    payroll.status = PayrollMonth.Status.LOCKED
+    payroll.locked_at, payroll.locked_by = now, actor
+    payroll.save(update_fields=["status", "locked_at", "locked_by"])
+    audit.record(
+        "payroll.locked",
+        actor=actor,
+        target=payroll,
+        changes={"status": [PayrollMonth.Status.APPROVED, payroll.status]},
+    )
+    return payroll
+
+
+# ---------------------------------------------------------------- corrections (§8.2)
+
+
+@transaction.atomic
+def adjustment_add(cadre, *, actor, pay_month, amount, reason, refers_to_month=None):
+    """Add a correction to an open month's payroll (county staff); never to a frozen one."""
+    if not scoping.may_manage_pay(actor):
+        raise PermissionDenied(_("Only county staff add pay adjustments."))
+    pay_month = _first(pay_month)
+    refuse_frozen_month(pay_month)
+    amount = rules.to_fen(Decimal(amount))
+    errors = {}
+    if not amount:
+        errors["amount"] = _("An adjustment cannot be zero.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Give the reason for the adjustment.")
+    if errors:
+        raise ValidationError(errors)
+    row = PayAdjustment.objects.create(
+        cadre=cadre,
+        pay_month=pay_month,
+        refers_to_month=_first(refers_to_month) if refers_to_month else None,
+        amount=amount,
+        reason=reason.strip(),
+        created_by=actor,
+    )
+    audit.record(
+        "pay.adjustment_added",
+        actor=actor,
+        target=row,
+        changes={"amount": [None, str(amount)], "pay_month": [None, str(pay_month)]},
+        township_id=cadre.village.township_id,
+    )
+    return row
+
+
+# ---------------------------------------------------------------- rewards (§8.3)
+
+
+def reward_amount(kind, level, on):
+    """Return the amount of a team reward of a kind (and honour level) on a date."""
+    if kind == TeamReward.Kind.HONOUR:
+        return rulebook.rule_value(rulebook.REWARD_HONOUR_PREFIX + level, on)
+    key = (
+        rulebook.REWARD_TEN_NOS if kind == TeamReward.Kind.TEN_NOS else rulebook.REWARD_FIRST_CLASS
+    )
+    return rulebook.rule_value(key, on)
+
+
+@transaction.atomic
+def reward_grant(village, *, actor, kind, year, title, pay_month, level=""):
+    """Grant a village team a reward paid with a month's payroll (county staff)."""
+    if not scoping.may_manage_pay(actor):
+        raise PermissionDenied(_("Only county staff grant team rewards."))
+    pay_month = _first(pay_month)
+    refuse_frozen_month(pay_month)
+    level = level if kind == TeamReward.Kind.HONOUR else ""
+    if kind == TeamReward.Kind.HONOUR and level not in TeamReward.Level.values:
+        raise ValidationError({"level": _("Choose the honour's level.")})
+    if not (title or "").strip():
+        raise ValidationError({"title": _("Name the honour or the achievement.")})
+    if (
+        kind != TeamReward.Kind.HONOUR
+        and TeamReward.objects.filter(village=village, year=year, kind=kind).exists()
+    ):
+        raise ValidationError({"kind": _("The team already has this reward for the year.")})
+    row = TeamReward.objects.create(
+        village=village,
+        year=year,
+        kind=kind,
+        level=level,
+        title=title.strip(),
+        amount=reward_amount(kind, level, pay_month),
+        pay_month=pay_month,
+        decided_by=actor,
+    )
+    audit.record(
+        "pay.reward_granted",
+        actor=actor,
+        target=row,
+        changes={"kind": [None, kind], "amount": [None, str(row.amount)]},
+        township_id=village.township_id,
+    )
+    return row
+
+
+def first_class_ranking(year):
+    """Return [(village id, mean score)] of the year's village teams, best first (ties: the
+    lower village code first): the mean of the team's annual assessment scores (§5.2),
+    the year's results. One query."""
+    from django.db.models import Avg
+
+    from performance.models import AnnualGrade
+
+    rows = (
+        AnnualGrade.objects.filter(year=year)
+        .values("cadre__village_id", "cadre__village__code")
+        .annotate(mean=Avg("mean_score"))
+        .order_by("-mean", "cadre__village__code")
+    )
+    return [(row["cadre__village_id"], Decimal(row["mean"]).quantize(rules.FEN)) for row in rows]
+
+
+@transaction.atomic
+def first_class_teams_rate(year, *, actor, pay_month):
+    """Rate the year's first-class teams (一类班子): the top share by the year's results,
+    each rewarded with the first-class amount paid with `pay_month` (county staff)."""
+    if not scoping.may_manage_pay(actor):
+        raise PermissionDenied(_("Only county staff rate the first-class teams."))
+    pay_month = _first(pay_month)
+    refuse_frozen_month(pay_month)
+    if TeamReward.objects.filter(year=year, kind=TeamReward.Kind.FIRST_CLASS).exists():
+        raise rules.PayError(_("The first-class teams of this year are already rated."))
+    ranking = first_class_ranking(year)
+    share = rulebook.rule_value(rulebook.REWARD_FIRST_CLASS_SHARE, pay_month)
+    amount = rulebook.rule_value(rulebook.REWARD_FIRST_CLASS, pay_month)
+    chosen = ranking[: rules.first_class_count(len(ranking), share=share)]
+    TeamReward.objects.bulk_create(
+        [
+            TeamReward(
+                village_id=village_id,
+                year=year,
+                kind=TeamReward.Kind.FIRST_CLASS,
+                title=f"{year} 一类班子 ({mean})",
+                amount=amount,
+                pay_month=pay_month,
+                decided_by=actor,
+            )
+            for village_id, mean in chosen
+        ]
+    )
+    audit.record(
+        "pay.first_class_rated",
+        actor=actor,
+        changes={"year": [None, year], "teams": [None, [v for v, _m in chosen]]},
+    )
+    return len(chosen)
+
+
+# ---------------------------------------------------------------- benefits (§8.4–§8.6)
+
+
+@transaction.atomic
+def benefit_record(cadre, *, actor, kind, on, pay_month=None, note=""):
+    """Record a benefit; a death-on-duty payment or departure allowance is computed by
+    the rules and paid with `pay_month` (county staff)."""
+    if not scoping.may_manage_pay(actor):
+        raise PermissionDenied(_("Only county staff record benefits."))
+    years = None
+    if kind in Benefit.PAID_KINDS:
+        if pay_month is None:
+            raise ValidationError({"pay_month": _("Choose the payroll month that pays it.")})
+        pay_month = _first(pay_month)
+        refuse_frozen_month(pay_month)
+        if kind == Benefit.Kind.DEATH_ON_DUTY:
+            own = _standards(pay_month).get(cadre.pk)
+            standard = own or rulebook.rule_value(rulebook.PAY_STANDARD_PREFIX + cadre.post, on)
+            amount = rules.death_on_duty_payment(
+                standard, base_share=rulebook.rule_value(rulebook.PAY_BASE_SHARE, on)
+            )
+        else:
+            years = rules.full_years(cadre.start_date, on)
+            amount = rules.departure_allowance(
+                years,
+                per_year=rulebook.rule_value(rulebook.PAY_DEPARTURE_PER_YEAR, on),
+                min_years=rulebook.rule_value(rulebook.PAY_DEPARTURE_MIN_YEARS, on),
+            )
+            if not amount:
+                raise ValidationError(
+                    {"kind": _("Too few full years served for a departure allowance.")}
+                )
+    else:
+        pay_month = None
+        key = (
+            rulebook.PAY_ACCIDENT_PREMIUM
+            if kind == Benefit.Kind.ACCIDENT_INSURANCE
+            else rulebook.PAY_CHECKUP_AMOUNT
+        )
+        amount = rulebook.rule_value(key, on)
+    row = Benefit.objects.create(
+        cadre=cadre,
+        kind=kind,
+        on=on,
+        amount=amount,
+        years_served=years,
+        pay_month=pay_month,
+        note=(note or "").strip()[:200],
+        recorded_by=actor,
+    )
+    audit.record(
+        "pay.benefit_recorded",
+        actor=actor,
+        target=row,
+        changes={"kind": [None, kind], "amount": [None, str(amount)]},
+        township_id=cadre.village.township_id,
+    )
+    return row
+
+
+@transaction.atomic
+def collective_share_record(cadre, *, actor, pay_month, amount, reason):
+    """Record a cadre's collective-economy share paid with a month (§8.6, county staff)."""
+    if not scoping.may_manage_pay(actor):
+        raise PermissionDenied(_("Only county staff record collective-economy shares."))
+    pay_month = _first(pay_month)
+    refuse_frozen_month(pay_month)
+    row = CollectiveShare.objects.create(
+        cadre=cadre, pay_month=pay_month, amount=rules.to_fen(Decimal(amount)), reason=reason
+    )
+    audit.record(
+        "pay.collective_share_recorded",
+        actor=actor,
+        target=row,
+        changes={"amount": [None, str(row.amount)]},
+        township_id=cadre.village.township_id,
+    )
+    return row
+
+
+# ---------------------------------------------------------------- documents (§8.2, §9.2)
+
+
+def payroll_document_start(payroll, *, actor, township=None):
+    """Queue the payroll PDF (the county's, or a township's); sent once committed."""
+    from .models import PayrollDocument
+    from .tasks import payroll_document_task
+
+    if township is None and not scoping.may_run_payroll(actor):
+        raise PermissionDenied(_("Only county staff produce the county's payroll PDF."))
+    if township is not None and not scoping.townships_visible_to(actor).filter(pk=township.pk):
+        raise PermissionDenied(_("You may not produce this township's payroll PDF."))
+    with transaction.atomic():
+        document = PayrollDocument.objects.create(
+            payroll=payroll, township=township, created_by=actor
+        )
+        audit.record(
+            "payroll.document_queued",
+            actor=actor,
+            target=document,
+            township_id=township.pk if township else None,
+        )
+        transaction.on_commit(lambda: payroll_document_task.delay(document.pk))
+    return document
+
+
+def payroll_document_run(document_id, *, now):
+    """Render a queued payroll PDF, saving its progress; a finished one is left alone."""
+    from django.core.files.base import ContentFile
+
+    from . import reports, selectors
+    from .models import PayrollDocument
+
+    Status = PayrollDocument.Status
+    claimed = PayrollDocument.objects.filter(pk=document_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, progress=5
+    )
+    if not claimed:
+        return PayrollDocument.objects.filter(pk=document_id).first()
+    document = PayrollDocument.objects.select_related("payroll", "township").get(pk=document_id)
+    try:
+        entries = document.payroll.entries.select_related(
+            "cadre__bank_account", "village", "township"
+        ).order_by("township__code", "village__code", "post", "cadre_id")
+        if document.township_id:
+            entries = entries.filter(township_id=document.township_id)
+        context = selectors.sheet_context(
+            document.payroll, entries=entries, township=document.township
+        )
+        PayrollDocument.objects.filter(pk=document_id).update(progress=30)
+        content = reports.payroll_pdf(context)
+        PayrollDocument.objects.filter(pk=document_id).update(progress=90)
+        document.file.save(reports.filename(context, "pdf"), ContentFile(content), save=False)
+    except Exception as error:  # noqa: BLE001 - the failure is stored for the user to see
+        PayrollDocument.objects.filter(pk=document_id).update(
+            status=Status.FAILED, error=str(error)[:2000], finished_at=now
+        )
+        raise
+    PayrollDocument.objects.filter(pk=document_id).update(
+        status=Status.DONE, progress=100, file=document.file.name, finished_at=now
+    )
+    document.refresh_from_db()
+    return document

@@ -1,0 +1,183 @@
+"""Payroll documents (POLICY §8.2, §9.2): the PDF (read back with pdftotext), the xlsx and
+the database agree to the fen; the bank transfer file; the county PDF as a background
+document with its progress."""
+
+import csv
+import datetime
+import io
+import re
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from compensation import services
+from compensation.models import BankAccount, PayrollDocument, PayrollEntry
+
+from .compensation_fixtures import at, pay_rules, run, settle  # noqa: F401
+from .factories import CadreFactory, VillageFactory
+from .performance_fixtures import rules_seeded  # noqa: F401
+
+D = Decimal
+OCTOBER = datetime.date(2026, 10, 1)
+
+pytestmark = pytest.mark.usefixtures("pay_rules")
+
+
+@pytest.fixture
+def october(county):
+    """October of the county and ten more villages of township B (42 cadres), with an
+    absence, a reward and an adjustment so that every column has figures."""
+    for n in range(10):
+        village = VillageFactory(
+            township=county.townships["b"], name=f"新村{n}", code=f"43313010210{n}"
+        )
+        for post in ("secretary", "clerk", "auxiliary_police"):
+            CadreFactory(village=village, post=post)
+    from .compensation_fixtures import absent
+
+    absent(county, "a1_clerk", at(2026, 10, 15, 10))
+    services.reward_grant(
+        county.villages["b1"],
+        actor=county.users.county,
+        kind="ten_nos",
+        year=2026,
+        title="十无村",
+        pay_month=OCTOBER,
+    )
+    services.adjustment_add(
+        county.cadres["a2_clerk"],
+        actor=county.users.county,
+        pay_month=OCTOBER,
+        amount=D("-12.34"),
+        reason="=HYPERLINK(1)",
+    )
+    BankAccount.objects.create(
+        cadre=county.cadres["a1_clerk"], bank="龙山农商银行", account_number="6230901234567890"
+    )
+    settle(OCTOBER)
+    return run(OCTOBER)
+
+
+def pdf_text(content, tmp_path):
+    if not shutil.which("pdftotext"):
+        pytest.fail("poppler-utils is missing: apt-get install poppler-utils", pytrace=False)
+    path = tmp_path / "payroll.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    return text, fonts
+
+
+def money_on(line):
+    return [D(value.replace(",", "")) for value in re.findall(r"-?[\d,]+\.\d\d", line)]
+
+
+def test_the_county_pdf_xlsx_and_database_agree_to_the_fen(
+    county, october, client, tmp_path, settings, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    # Given October computed; the database's totals
+    totals = PayrollEntry.objects.filter(payroll=october).aggregate(
+        gross=Sum("gross"), deductions=Sum("deductions"), net=Sum("net")
+    )
+    assert totals["net"] == october.net_total
+    # When the county asks for the county PDF (a background document)
+    client.force_login(county.users.county)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("compensation:document_start", args=[october.pk]))
+    document = PayrollDocument.objects.get()
+    assert response.url == reverse("compensation:document_detail", args=[document.pk])
+    assert document.status == "done" and document.progress == 100
+    page = client.get(response.url)
+    assert b'data-testid="document-download"' in page.content
+    download = client.get(reverse("compensation:document_download", args=[document.pk]))
+    content = b"".join(download.streaming_content)
+    text, fonts = pdf_text(content, tmp_path)
+    # Then two A4 landscape pages, each with the title and "page of pages"
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 2
+    for number, page_text in enumerate(pages, start=1):
+        assert "2026-10" in page_text.strip().splitlines()[0]
+        assert re.search(rf"\b{number}\s*/\s*{len(pages)}\s*$", page_text.rstrip())
+    assert "张三" in text and "里耶镇" in text and "民安街道" in text
+    cjk = [line for line in fonts.splitlines() if "CJK" in line or "WenQuanYi" in line]
+    assert cjk and all(" yes " in line for line in cjk), fonts
+    # and the total line carries the database's gross, deductions and net
+    total_line = next(line for line in text.splitlines() if f"{october.net_total:.2f}" in line)
+    assert money_on(total_line)[-3:] == [totals["gross"], totals["deductions"], totals["net"]]
+    # and each township's subtotal line its own net
+    for township in county.townships.values():
+        net = PayrollEntry.objects.filter(payroll=october, township=township).aggregate(
+            net=Sum("net")
+        )["net"]
+        assert any(
+            township.name in line and money_on(line)[-1] == net for line in text.splitlines()
+        )
+    # When the county downloads the xlsx
+    response = client.get(reverse("compensation:payroll_xlsx", args=[october.pk]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    people = [row for row in rows[2:] if isinstance(row[0], int)]
+    total_row = rows[-1]
+    # Then 42 cadres whose columns add up to the total row, which is the database's
+    assert len(people) == october.cadre_count == 42
+    for column in range(5, 15):
+        assert sum(D(str(row[column])) for row in people) == D(str(total_row[column]))
+    assert [D(str(v)) for v in total_row[-3:]] == [
+        totals["gross"],
+        totals["deductions"],
+        totals["net"],
+    ]
+    assert money_on(total_line) == [D(str(v)) for v in total_row[5:]]
+
+
+def test_a_township_pdf_and_the_bank_file(county, october, client, tmp_path):
+    client.force_login(county.users.official_a)
+    township = county.townships["a"]
+    response = client.get(
+        reverse("compensation:payroll_pdf", args=[october.pk]), {"township": township.pk}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text, _fonts = pdf_text(response.content, tmp_path)
+    net = PayrollEntry.objects.filter(payroll=october, township=township).aggregate(net=Sum("net"))[
+        "net"
+    ]
+    assert f"{net:.2f}" in text
+    assert "里耶镇" in text and "民安街道" not in text and re.search(r"1\s*/\s*1", text)
+    # Township B's PDF is not township A's to see
+    other = client.get(
+        reverse("compensation:payroll_pdf", args=[october.pk]),
+        {"township": county.townships["b"].pk},
+    )
+    assert other.status_code == 404
+    # The bank file: a line per cadre paid, amounts to the fen, formulas neutralised
+    response = client.get(reverse("compensation:payroll_bank_csv", args=[october.pk]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 6
+    clerk = next(row for row in rows if row[1] == "张三")
+    assert clerk[2:5] == ["龙山农商银行", "6230901234567890", "2764.67"]
+    assert sum(D(row[4]) for row in rows[1:]) == net
+    from longshan.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="export.payroll_bank_transfer").exists()
+
+
+def test_formula_text_is_written_as_text_in_the_xlsx(county, october, client):
+    client.force_login(county.users.county)
+    from compensation.models import CollectiveShare
+
+    CollectiveShare  # noqa: B018 - the adjustment reason is not on the sheet; names are
+    october_entry = PayrollEntry.objects.get(payroll=october, cadre=county.cadres["b1_clerk"])
+    october_entry.cadre.name = "=1+2"
+    october_entry.cadre.save(update_fields=["name"])
+    response = client.get(reverse("compensation:payroll_xlsx", args=[october.pk]))
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    names = [row[3] for row in sheet.iter_rows(values_only=True)]
+    assert "'=1+2" in names
