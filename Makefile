@@ -16,7 +16,7 @@ SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2
 	docker-compose:docker-compose pg_dump:postgresql-client
 
 .PHONY: run test setup system-packages venv assets messages po static migrate demo logins lint format bench clean \
-	check-deploy backup restore
+	check-deploy backup restore load
 
 run: setup migrate demo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
@@ -109,6 +109,13 @@ backup: venv
 restore: venv
 	@test -n "$(FILE)" || { echo "Name the backup: make restore FILE=var/backups/..."; exit 1; }
 	$(PY) manage.py restore_database "$(FILE)"
+
+# Load run, not part of `make test`: 50 simulated users for 2 minutes of the month-end mix
+# against gunicorn on loopback with the demo data; writes its p95 to bench/results.json.
+# LOAD_DATABASE_URL (default DATABASE_URL, else var/load/longshan-load.sqlite3), LOAD_USERS,
+# LOAD_DURATION, LOAD_PORT override it. Fails if any request failed.
+load: setup
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles var

@@ -263,6 +263,8 @@ class DemoLogin:
 
 # The group whose members read and export the audit trail (longshan migration 0005).
 AUDITOR_GROUP = "county auditor"
+# The group whose members see ID and phone numbers in full (longshan migration 0007).
+PERSONAL_DATA_GROUP = "personal data"
 
 # The nine joint-vetting departments (POLICY §1.4, §3.4): User.Department values, short name.
 VETTING_DEPARTMENTS = (
@@ -585,7 +587,11 @@ def demo_logins():
     own_record = format_lazy("{} ({})", _("Own record"), village.name)
     logins = [
         DemoLogin(
-            "county", COUNTY_STAFF, "周建华", format_lazy("{} ({})", _("Whole county"), county.name)
+            "county",
+            COUNTY_STAFF,
+            "周建华",
+            format_lazy("{} ({})", _("Whole county"), county.name),
+            groups=(PERSONAL_DATA_GROUP,),
         ),
         DemoLogin(
             "liye",

@@ -4,6 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from longshan import privacy
+
 from .choices import Education
 from .models import Cadre, CadreStatus, Post, Township, Village
 
@@ -56,8 +58,11 @@ class CadreFilter(django_filters.FilterSet):
         model = Cadre
         fields = []
 
-    def __init__(self, data=None, queryset=None, *, townships, villages, **kwargs):
+    def __init__(self, data=None, queryset=None, *, townships, villages, user=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
+        # Part of an ID number finds cadres only for those who see ID numbers in full; the
+        # others must type the whole number, so the search cannot reveal its digits.
+        self.partial_id_search = privacy.may_view_personal_data(user)
         self.filters["township"].queryset = townships
         chosen_township = (data or {}).get("township")
         if chosen_township and str(chosen_township).isdigit():
@@ -77,5 +82,7 @@ class CadreFilter(django_filters.FilterSet):
                 Q(name_initials__startswith=ascii_value) | Q(name_pinyin__startswith=ascii_value)
             )
         if value[:-1].isdigit() or value.isdigit():
+            if not self.partial_id_search:
+                return queryset.filter(id_number=value.upper())
             return queryset.filter(id_number__contains=value.upper())
         return queryset.filter(name__contains=value)

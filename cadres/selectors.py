@@ -148,7 +148,11 @@ def roster_filtered(user, params):
 
     townships, villages = filter_choices_for(user)
     roster = CadreFilter(
-        params or None, queryset=roster_for(user), townships=townships, villages=villages
+        params or None,
+        queryset=roster_for(user),
+        townships=townships,
+        villages=villages,
+        user=user,
     )
     cadres = roster.qs if roster.is_bound and roster.is_valid() else roster.queryset
     if not roster.is_bound or not roster.form.cleaned_data.get("sort"):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from longshan import audit, scoping
+from longshan import audit, privacy, scoping
 from longshan.forms import add_service_errors
 from longshan.models import AuditEvent
 
@@ -128,6 +128,7 @@ def cadre_list(request):
         queryset=selectors.roster_for(user),
         townships=townships,
         villages=villages,
+        user=user,
     )
     cadres = roster.qs if roster.is_bound and roster.is_valid() else roster.queryset
     if not roster.is_bound or not roster.form.cleaned_data.get("sort"):
@@ -611,8 +612,15 @@ def roster_export(request):
         raise Http404
     params.pop("page", None)
     _roster, cadres = selectors.roster_filtered(user, params)
-    content = resources.export_roster(cadres, file_format)
+    reveal = privacy.may_view_personal_data(user)
+    content = resources.export_roster(cadres, file_format, reveal_personal=reveal)
     audit.record_export("roster", actor=user, file_format=file_format, filters=params)
+    if reveal:
+        privacy.record_viewed(
+            user,
+            page=request.get_full_path()[:500],
+            ids={"cadres.cadre": set(cadres.values_list("pk", flat=True))},
+        )
     response = HttpResponse(content, content_type=resources.CONTENT_TYPES[file_format])
     name = f"roster-{timezone.localdate():%Y%m%d}.{file_format}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Township
 
+from . import privacy
 from .models import AuditEvent
 
 PERMISSION = "longshan.view_audit_trail"
@@ -123,10 +124,14 @@ def export_columns():
     ]
 
 
-def export_rows(events, names):
-    """Yield the export's rows of events, every cell text neutralised."""
+def export_rows(events, names, *, reveal_personal=False):
+    """Yield the export's rows of events, every cell text neutralised.
+
+    ID and phone numbers in the changes are masked unless `reveal_personal`.
+    """
     for event in events:
         local = timezone.localtime(event.created_at)
+        changes = event.changes if reveal_personal else privacy.masked_changes(event.changes)
         yield [
             neutralise(value)
             for value in (
@@ -138,9 +143,7 @@ def export_rows(events, names):
                 event.object_repr,
                 names.get(event.township_id, event.township_id or ""),
                 event.ip_address or "",
-                json.dumps(event.changes, ensure_ascii=False, sort_keys=True)
-                if event.changes
-                else "",
+                json.dumps(changes, ensure_ascii=False, sort_keys=True) if changes else "",
             )
         ]
 
@@ -150,17 +153,20 @@ class _Echo:
         return value
 
 
-def csv_lines(events, *, chunk_size=2000):
+def csv_lines(events, *, chunk_size=2000, reveal_personal=False):
     """Yield the csv export line by line, a chunk of events read at a time."""
     names = dict(Township.objects.values_list("pk", "name"))
     writer = csv.writer(_Echo())
     yield "\ufeff"  # so that Excel opens the UTF-8 file as UTF-8
     yield writer.writerow([str(column) for column in export_columns()])
-    for row in export_rows(events.iterator(chunk_size=chunk_size), names):
+    rows = export_rows(
+        events.iterator(chunk_size=chunk_size), names, reveal_personal=reveal_personal
+    )
+    for row in rows:
         yield writer.writerow(row)
 
 
-def xlsx_bytes(events):
+def xlsx_bytes(events, *, reveal_personal=False):
     """Return the xlsx export of events (at most XLSX_MAX_ROWS of them)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -169,7 +175,10 @@ def xlsx_bytes(events):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(str(_("Audit trail")))
     sheet.append([str(column) for column in export_columns()])
-    for row in export_rows(events[:XLSX_MAX_ROWS].iterator(chunk_size=2000), names):
+    rows = export_rows(
+        events[:XLSX_MAX_ROWS].iterator(chunk_size=2000), names, reveal_personal=reveal_personal
+    )
+    for row in rows:
         # Control characters (a username typed at the sign-in, say) are not allowed in xlsx.
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in row])
     output = io.BytesIO()

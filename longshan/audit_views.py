@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import audit, audit_trail
+from . import audit, audit_trail, privacy
 
 
 def _filtered_events(request):
@@ -54,10 +55,14 @@ def audit_trail_export(request, file_format):
     form, events = _filtered_events(request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     filters = request.GET.copy()
+    reveal = privacy.may_view_personal_data(request.user)
     if file_format == "csv":
         audit.record_export("audit_trail", actor=request.user, file_format="csv", filters=filters)
+        if reveal:
+            _record_personal_data_exported(request, events)
         response = StreamingHttpResponse(
-            audit_trail.csv_lines(events), content_type="text/csv; charset=utf-8"
+            audit_trail.csv_lines(events, reveal_personal=reveal),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.csv"'
         return response
@@ -74,8 +79,25 @@ def audit_trail_export(request, file_format):
     audit.record_export(
         "audit_trail", actor=request.user, file_format="xlsx", filters=filters, row_count=count
     )
+    if reveal:
+        _record_personal_data_exported(request, events)
     response = HttpResponse(
-        audit_trail.xlsx_bytes(events), content_type=audit_trail.XLSX_CONTENT_TYPE
+        audit_trail.xlsx_bytes(events, reveal_personal=reveal),
+        content_type=audit_trail.XLSX_CONTENT_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.xlsx"'
     return response
+
+
+def _record_personal_data_exported(request, events):
+    """Record that an export showed the personal data in the changes of these events.
+
+    Counted before the file is written (a csv streams after the view returns): the
+    events that name an ID or phone field among their changes.
+    """
+    holding = Q()
+    for name in sorted(privacy.PERSONAL_FIELDS):
+        holding |= Q(changes__has_key=name)
+    count = events.filter(holding).count()
+    if count:
+        privacy.record_viewed(request.user, page=request.get_full_path()[:500], count=count)

@@ -71,7 +71,11 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
         # Held through the "county auditor" group (migration 0005), not through a role.
-        permissions = [("view_audit_trail", _("Can read and export the audit trail"))]
+        permissions = [
+            ("view_audit_trail", _("Can read and export the audit trail")),
+            # Held through the "personal data" group (migration 0007): see longshan.privacy.
+            ("view_personal_data", _("Can see resident ID and phone numbers in full")),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"

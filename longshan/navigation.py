@@ -77,6 +77,15 @@ ITEMS = [
         _("Assessment"),
         {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE},
     ),
+    # Ranks (POLICY §7); a village cadre sees their own rank on their cadre page.
+    (
+        "ranks:distribution",
+        _("Ranks"),
+        {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL, Role.PUBLIC_SECURITY},
+    ),
+    # Pay (compensation, POLICY §8): the payroll for county and townships, payslips for all
+    ("compensation:payroll_list", _("Payroll"), {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL}),
+    ("compensation:payslip_list", _("My payslips"), {Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE}),
     # Selection and appointments (cadres, POLICY §3, §2.3)
     ("cadres:candidate_list", _("Candidates"), {Role.COUNTY_STAFF}),
     ("cadres:vetting_list", _("Joint vetting"), {Role.COUNTY_STAFF}),

@@ -344,6 +344,212 @@ RULES.update(
     ]
 )
 
+# ---------------------------------------------------------------- ranks (POLICY §7)
+# Seeded by ranks/migrations/0002_seed_rule_values.py; formulas in ranks/rules.py.
+RANK_PAY_PER_LEVEL = "rank.pay_per_level"
+RANK_INITIAL_LEVEL = "rank.initial_level"
+RANK_SERVICE_YEARS_PER_LEVEL = "rank.service_years_per_level"
+RANK_HIGHEST_INITIAL_LEVEL = "rank.highest_initial_level"
+RANK_EXCELLENT_MOVE = "rank.excellent_move"
+RANK_COMPETENT_YEARS_FOR_MOVE = "rank.competent_years_for_move"
+RANK_BASICALLY_COMPETENT_MOVE = "rank.basically_competent_move"
+RANK_INCOMPETENT_MOVE = "rank.incompetent_move"
+
+RULES.update(
+    (rule.key, rule)
+    for rule in [
+        RuleDefinition(
+            RANK_PAY_PER_LEVEL,
+            _("Monthly rank pay for each level above level 10"),
+            "§7.3",
+            Decimal,
+            Decimal("0"),
+            Decimal("10000"),
+            _("yuan"),
+        ),
+        RuleDefinition(
+            RANK_INITIAL_LEVEL, _("Level of a new cadre with no full years"), "§7.3", int, 1, 10
+        ),
+        RuleDefinition(
+            RANK_SERVICE_YEARS_PER_LEVEL,
+            _("Full years of service for each level up at first placement"),
+            "§7.3",
+            int,
+            1,
+            50,
+            _("years"),
+        ),
+        RuleDefinition(
+            RANK_HIGHEST_INITIAL_LEVEL,
+            _("Highest level at first placement"),
+            "§7.3",
+            int,
+            1,
+            10,
+        ),
+        RuleDefinition(
+            RANK_EXCELLENT_MOVE,
+            _("Levels up for an excellent year (negative: down)"),
+            "§7.2",
+            int,
+            -1,
+            1,
+        ),
+        RuleDefinition(
+            RANK_COMPETENT_YEARS_FOR_MOVE,
+            _("Consecutive years at competent or better at the current level for one level up"),
+            "§7.2",
+            int,
+            1,
+            10,
+            _("years"),
+        ),
+        RuleDefinition(
+            RANK_BASICALLY_COMPETENT_MOVE,
+            _("Levels up for a basically competent year (negative: down)"),
+            "§7.2",
+            int,
+            -1,
+            1,
+        ),
+        RuleDefinition(
+            RANK_INCOMPETENT_MOVE,
+            _("Levels up for an incompetent year (negative: down)"),
+            "§7.2",
+            int,
+            -1,
+            1,
+        ),
+    ]
+)
+
+
+# ---------------------------------------------------------------- compensation (POLICY §8)
+# Seeded by compensation/migrations/0002_seed_rule_values.py; formulas in compensation/rules.py.
+PAY_STANDARD_PREFIX = "pay.standard."  # + post: the post's annual standard (§8.1)
+PAY_RANGE_MIN_PREFIX = "pay.range_min."  # + post: lowest own standard
+PAY_RANGE_MAX_PREFIX = "pay.range_max."  # + post: highest own standard
+PAY_POSTS = ("secretary", "clerk", "auxiliary_police")
+PAY_BASE_SHARE = "pay.base_share"
+PAY_ROUND_HALF_UP = "pay.round_half_up"
+PAY_PENSION_CONTRIBUTION = "pay.pension_contribution_monthly"
+PAY_MEDICAL_CONTRIBUTION = "pay.medical_contribution_monthly"
+PAY_INSURANCE_SUBSIDY_SHARE = "pay.insurance_subsidy_share"
+PAY_ACCIDENT_PREMIUM = "pay.accident_insurance_premium"
+PAY_CHECKUP_AMOUNT = "pay.checkup_amount"
+PAY_DEPARTURE_PER_YEAR = "pay.departure_allowance_per_year"
+PAY_DEPARTURE_MIN_YEARS = "pay.departure_allowance_min_years"
+PAY_COLLECTIVE_SHARE_ON = "pay.collective_share_on"
+REWARD_HONOUR_PREFIX = "reward.honour."  # + level: national, provincial, prefecture, county
+REWARD_HONOUR_LEVELS = ("national", "provincial", "prefecture", "county")
+REWARD_TEN_NOS = "reward.ten_nos"
+REWARD_FIRST_CLASS = "reward.first_class"
+REWARD_FIRST_CLASS_SHARE = "reward.first_class_team_share"
+REWARD_PERFORMANCE_SHARE = "reward.performance_pay_share"
+
+
+def _pay_rule(key, label, low, high, unit=""):
+    return RuleDefinition(key, label, "§8", Decimal, Decimal(low), Decimal(high), unit)
+
+
+RULES.update(
+    (rule.key, rule)
+    for rule in [
+        *[
+            _pay_rule(prefix + post, label % {"post": post}, "0", "1000000", _("yuan"))
+            for post in PAY_POSTS
+            for prefix, label in (
+                (PAY_STANDARD_PREFIX, _("Annual pay standard of the post %(post)s")),
+                (PAY_RANGE_MIN_PREFIX, _("Lowest annual pay standard of the post %(post)s")),
+                (PAY_RANGE_MAX_PREFIX, _("Highest annual pay standard of the post %(post)s")),
+            )
+        ],
+        _pay_rule(PAY_BASE_SHARE, _("Share of the annual standard paid as base pay"), "0", "1"),
+        RuleDefinition(
+            PAY_ROUND_HALF_UP,
+            _("Round pay lines half up to the fen (otherwise half to even)"),
+            "§8.2",
+            bool,
+        ),
+        _pay_rule(
+            PAY_PENSION_CONTRIBUTION,
+            _("A cadre's own monthly rural pension contribution"),
+            "0",
+            "10000",
+            _("yuan"),
+        ),
+        _pay_rule(
+            PAY_MEDICAL_CONTRIBUTION,
+            _("A cadre's own monthly co-operative medical contribution"),
+            "0",
+            "10000",
+            _("yuan"),
+        ),
+        _pay_rule(
+            PAY_INSURANCE_SUBSIDY_SHARE,
+            _("Share of the pension and medical contributions the county pays"),
+            "0",
+            "1",
+        ),
+        _pay_rule(
+            PAY_ACCIDENT_PREMIUM,
+            _("Yearly accident insurance premium per cadre"),
+            "0",
+            "100000",
+            _("yuan"),
+        ),
+        _pay_rule(
+            PAY_CHECKUP_AMOUNT, _("Cost of the yearly health check-up"), "0", "100000", _("yuan")
+        ),
+        _pay_rule(
+            PAY_DEPARTURE_PER_YEAR,
+            _("Departure living allowance for each full year served"),
+            "0",
+            "100000",
+            _("yuan"),
+        ),
+        RuleDefinition(
+            PAY_DEPARTURE_MIN_YEARS,
+            _("Fewest full years served for a departure living allowance"),
+            "§8.5",
+            int,
+            0,
+            60,
+            _("years"),
+        ),
+        RuleDefinition(
+            PAY_COLLECTIVE_SHARE_ON,
+            _("Pay the village collective-economy share as a pay line"),
+            "§8.6",
+            bool,
+        ),
+        *[
+            _pay_rule(
+                REWARD_HONOUR_PREFIX + level,
+                _("Team reward for an honour of the level %(level)s") % {"level": level},
+                "0",
+                "1000000",
+                _("yuan"),
+            )
+            for level in REWARD_HONOUR_LEVELS
+        ],
+        _pay_rule(REWARD_TEN_NOS, _("Team reward for the ten-nos target"), "0", "1000000"),
+        _pay_rule(REWARD_FIRST_CLASS, _("Team reward of a first-class team"), "0", "1000000"),
+        _pay_rule(
+            REWARD_FIRST_CLASS_SHARE,
+            _("Share of the village teams rated first-class each year"),
+            "0",
+            "1",
+        ),
+        _pay_rule(
+            REWARD_PERFORMANCE_SHARE,
+            _("Share of team reward money paid into the cadres' performance pay"),
+            "0",
+            "1",
+        ),
+    ]
+)
+
 
 def definition(key):
     try:

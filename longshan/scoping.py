@@ -671,3 +671,97 @@ def annual_grades_visible_to(user):
 def may_confirm_grades(user):
     """Return whether the user proposes and confirms annual grades (county staff)."""
     return _is_signed_in(user) and user.role == Role.COUNTY_STAFF
+
+
+# ---------------------------------------------------------------- ranks (POLICY §7)
+# A rank is pay (§7.3): county staff see every cadre's, a township official their
+# township's, the public security bureau the auxiliary police it co-manages (§1.3, read
+# only), and a village cadre, the party secretary included, only their own.
+
+
+def cadres_with_rank_visible_to(user):
+    """Return the cadres whose rank and rank history the user may read."""
+    cadres = Cadre.objects.all()
+    if not _is_signed_in(user):
+        return cadres.none()
+    if user.role == Role.COUNTY_STAFF:
+        return cadres
+    if user.role == Role.PUBLIC_SECURITY:
+        return cadres.filter(post=Cadre.Post.AUXILIARY_POLICE)
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return cadres.filter(village__township_id__in=_granted_townships(user, VIEW_TOWNSHIP))
+    if user.role in (Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE) and user.cadre_id:
+        return cadres.filter(pk=user.cadre_id)
+    return cadres.none()
+
+
+def may_see_rank_distribution(user):
+    """Return whether the user has the rank distribution page (county, township, bureau)."""
+    return _is_signed_in(user) and user.role in (
+        Role.COUNTY_STAFF,
+        Role.TOWNSHIP_OFFICIAL,
+        Role.PUBLIC_SECURITY,
+    )
+
+
+def rank_proposals_visible_to(user):
+    """Return the yearly rank proposals the user may read: county all, a township its own."""
+    from ranks.models import RankProposal
+
+    proposals = RankProposal.objects.all()
+    if not _is_signed_in(user):
+        return proposals.none()
+    if user.role == Role.COUNTY_STAFF:
+        return proposals
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return proposals.filter(township_id__in=_granted_townships(user, VIEW_TOWNSHIP))
+    return proposals.none()
+
+
+def may_decide_ranks(user):
+    """Return whether the user places cadres, proposes, changes and approves rank moves."""
+    return _is_signed_in(user) and user.role == Role.COUNTY_STAFF
+
+
+# ---------------------------------------------------------------- compensation (POLICY §8)
+# The county computes, approves and locks the payroll; a township reviews its own part and
+# reads its cadres' payslips; every cadre (a village secretary too) reads only their own.
+# Pay is not the public security bureau's business.
+
+
+def payslips_visible_to(user):
+    """Return the payslips (payroll entries) the user may read."""
+    from compensation.models import PayrollEntry
+
+    entries = PayrollEntry.objects.all()
+    if not _is_signed_in(user):
+        return entries.none()
+    if user.role == Role.COUNTY_STAFF:
+        return entries
+    if user.role == Role.TOWNSHIP_OFFICIAL:
+        return entries.filter(township_id__in=_granted_townships(user, VIEW_TOWNSHIP))
+    if user.role in (Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE) and user.cadre_id:
+        return entries.filter(cadre_id=user.cadre_id)
+    return entries.none()
+
+
+def may_see_payroll(user):
+    """Return whether the user has the payroll pages (county staff, township officials)."""
+    return _is_signed_in(user) and user.role in (Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL)
+
+
+def may_run_payroll(user):
+    """Return whether the user computes, approves and locks payrolls (county staff)."""
+    return _is_signed_in(user) and user.role == Role.COUNTY_STAFF
+
+
+def may_manage_pay(user):
+    """Return whether the user sets standards, rewards, benefits and adjustments (county)."""
+    return _is_signed_in(user) and user.role == Role.COUNTY_STAFF
+
+
+def townships_reviewing_payroll_for(user):
+    """Return the townships whose part of the payroll the user reviews (§8.2)."""
+    if not _is_signed_in(user) or user.role != Role.TOWNSHIP_OFFICIAL:
+        return Township.objects.none()
+    return Township.objects.filter(pk__in=_granted_townships(user, MANAGE_TOWNSHIP))

@@ -5,6 +5,7 @@ Every value a deployment changes comes from an environment variable (README,
 """
 
 import datetime
+import json
 import os
 import secrets
 from pathlib import Path
@@ -67,6 +68,8 @@ LOCAL_APPS = [
     "training",
     "attendance",
     "performance",
+    "ranks",
+    "compensation",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -84,6 +87,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "longshan.audit.AuditContextMiddleware",
     "longshan.security.SessionLimitMiddleware",
+    # Records each response that showed ID or phone numbers in full (issue 11).
+    "longshan.privacy.PersonalDataAuditMiddleware",
     # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -237,6 +242,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task taken by a worker that then died (acks_late) goes back on the Redis queue after
+# `visibility_timeout` seconds (Celery's default, an hour: longer than any task here).
+# CELERY_BROKER_TRANSPORT_OPTIONS (JSON) overrides it, e.g. in the worker-loss test.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    **json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS") or "{}"),
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # The day's duty check at 23:30 local time (POLICY §4.1, §4.2); the task takes today.
@@ -249,6 +261,17 @@ CELERY_BEAT_SCHEDULE = {
     "performance-settle-month": {
         "task": "performance.settle_month",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    # The month before's payroll, on the 2nd at 03:00, once its settlement has run (§8.2).
+    "compensation-run-payroll": {
+        "task": "compensation.run_payroll",
+        "schedule": crontab(day_of_month=2, hour=3, minute=0),
+    },
+    # The year before's rank moves, on 5 January at 03:00 (POLICY §7.2); the county
+    # approves them (§7.4). Re-running adds grades confirmed since; the task takes no year.
+    "ranks-propose": {
+        "task": "ranks.propose",
+        "schedule": crontab(month_of_year=1, day_of_month=5, hour=3, minute=0),
     },
 }
 

@@ -32,4 +32,6 @@ urlpatterns = [
     path("training/", include("training.urls")),
     path("attendance/", include("attendance.urls")),
     path("performance/", include("performance.urls")),
+    path("pay/", include("compensation.urls")),
+    path("ranks/", include("ranks.urls")),
 ]

@@ -13,7 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from attendance import selectors as attendance_selectors
 from cadres import selectors as cadre_selectors
 from cadres.models import Role
+from compensation import selectors as payroll_selectors
 from performance import selectors as performance_selectors
+from ranks import selectors as rank_selectors
 
 from . import audit, rulebook, scoping, services
 from .forms import RuleValueForm, add_service_errors
@@ -32,6 +34,8 @@ def home(request):
     context["performance_waiting"] = performance_selectors.home_waiting(
         user, today=timezone.localdate()
     )
+    context["ranks_waiting"] = rank_selectors.home_waiting(user)
+    context["payroll_waiting"] = payroll_selectors.home_waiting(user)
     if user.role == Role.TOWNSHIP_OFFICIAL:
         context["townships"] = list(scoping.townships_visible_to(user).order_by("code"))
     if user.role in (Role.VILLAGE_SECRETARY, Role.VILLAGE_CADRE) and user.cadre_id:

@@ -6,6 +6,8 @@ written once.
 """
 
 import datetime
+import os
+import time
 
 from celery import shared_task
 from django.utils import timezone
@@ -45,9 +47,21 @@ def settle_month_task(self, month_string=None, split=True):
     return {"month": month.isoformat()[:7], "period": period.pk}
 
 
+# Test-only: seconds a township's part waits before it computes, so that the worker-loss
+# test can kill a worker between two townships' parts. Unset (production) it waits nothing.
+TEST_PART_PAUSE_VARIABLE = "LONGSHAN_TEST_SETTLEMENT_PART_PAUSE"
+
+
+def _pause_for_tests():
+    seconds = float(os.environ.get(TEST_PART_PAUSE_VARIABLE) or 0)
+    if seconds > 0:
+        time.sleep(min(seconds, 30))
+
+
 @shared_task(name="performance.settle_township", **TASK_OPTIONS)
 def settle_township_task(period_id, township_id, run_id, today_string):
     """Write one township's part of a split settlement run."""
+    _pause_for_tests()
     services.settlement_part_run(
         period_id,
         township_id,

@@ -37,6 +37,14 @@ NAV["county"] = NAV["county"] | {
 }
 NAV["official_a"] = NAV["official_a"] | {"/quotas/", "/cadres/import/"}
 NAV["reviewer"] = NAV["reviewer"] | {"/selection/reviews/"}
+# Ranks (POLICY §7): a village cadre sees their own rank on their cadre page
+for _role in ("county", "official_a", "psb"):
+    NAV[_role] = NAV[_role] | {"/ranks/"}
+# Pay (POLICY §8): the payroll for county and townships, their own payslips for cadres
+for _role in ("county", "official_a"):
+    NAV[_role] = NAV[_role] | {"/pay/payroll/"}
+for _role in ("secretary_a1", "clerk_a1"):
+    NAV[_role] = NAV[_role] | {"/pay/payslips/"}
 
 
 @pytest.mark.parametrize(("role", "links"), NAV.items())

@@ -1,7 +1,8 @@
 """Spreadsheets of training: the compliance export and a blank attendance sheet.
 
-Text is always written as text: a cell whose value starts with = + - or @ would
-otherwise be taken for a formula by a spreadsheet (formula injection).
+Text is always written as text: a cell whose value starts with = + - @, a tab or a
+carriage return would otherwise be taken for a formula by a spreadsheet (formula
+injection). ID numbers are masked unless the reader may see them (longshan.privacy).
 """
 
 import io
@@ -11,10 +12,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from longshan import privacy
+
 from . import rules
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _append(sheet, values, *, bold=False):
@@ -83,14 +86,20 @@ def compliance_xlsx(rows, *, year):
     )
 
 
-def attendance_sheet_xlsx(cadres):
+def attendance_sheet_xlsx(cadres, *, reveal_personal=False):
     """Return an attendance sheet to fill in: cadres with an empty days column.
 
     The headers are the sheet format's own (Chinese) names, which the import also reads.
+    Without `reveal_personal` the ID numbers are masked, and the sheet cannot be imported
+    back as it is: the import matches cadres by full ID number.
     """
+
+    def id_number(cadre):
+        return cadre.id_number if reveal_personal else privacy.mask_id_number(cadre.id_number)
+
     return _workbook_bytes(
         _("Attendance"),
         ["身份证号", "姓名", "天数"],
-        [[cadre.id_number, cadre.name, None] for cadre in cadres],
+        [[id_number(cadre), cadre.name, None] for cadre in cadres],
         widths=[22, 12, 8],
     )

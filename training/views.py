@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cadres.models import Cadre
-from longshan import audit, rulebook, scoping
+from longshan import audit, privacy, rulebook, scoping
 from longshan.forms import add_service_errors
 
 from . import reports, resources, selectors, services
@@ -223,8 +223,16 @@ def attendance_record(request, pk):
 def attendance_sheet(request, pk):
     """Download a sheet to fill in: the event's cadres in the user's scope, days empty."""
     event = _recordable_event(request, pk)
-    cadres = selectors.event_participants(event, scoping.cadres_trainable_by(request.user))
-    return _xlsx_response(reports.attendance_sheet_xlsx(cadres), f"attendance-{event.pk}.xlsx")
+    cadres = list(selectors.event_participants(event, scoping.cadres_trainable_by(request.user)))
+    reveal = privacy.may_view_personal_data(request.user)
+    content = reports.attendance_sheet_xlsx(cadres, reveal_personal=reveal)
+    if reveal:
+        privacy.record_viewed(
+            request.user,
+            page=request.get_full_path()[:500],
+            ids={"cadres.cadre": {cadre.pk for cadre in cadres}},
+        )
+    return _xlsx_response(content, f"attendance-{event.pk}.xlsx")
 
 
 @login_required

@@ -22,7 +22,7 @@ SITTING = (Cadre.Status.ACTIVE, Cadre.Status.SUSPENDED)
 # Each later app adds its part of the living county (months of duty, leave, training…)
 # with a `demo_load(*, warn)` in its own `demo.py`, run after the roster, in this order.
 # Each must be repeatable: a second run finds its rows and creates nothing.
-DEMO_EXTENSIONS = ["cadres", "training", "attendance", "performance"]
+DEMO_EXTENSIONS = ["cadres", "training", "attendance", "performance", "ranks", "compensation"]
 
 
 class Command(BaseCommand):
