@@ -374,7 +374,7 @@ def proposal_change(proposal, *, actor, level, reason):
             {"level": _("A cadre moves one level at most a year, and stays between 1 and 10.")}
         )
     if level != proposal.proposed_level and not reason:
-        raise RankError({"reason": _("Give the reason for changing the proposal.")})
+        raise RankError({"reason": _("Give the reason for changing the rank proposal.")})
     before = [proposal.level, proposal.override_reason or None]
     proposal.level = level
     proposal.override_reason = reason if level != proposal.proposed_level else ""
