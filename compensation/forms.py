@@ -1,5 +1,7 @@
 """Forms of pay and benefits; they validate input, the services write."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +65,18 @@ class BenefitForm(StyledForm):
     on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     pay_month = MonthField(label=_("Paid with the payroll of"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, cadres, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {"cadre": _cadre_field(cadres), **self.fields}
+
+
+class CollectiveShareForm(StyledForm):
+    pay_month = MonthField(label=_("Paid with the payroll of"))
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
 
     def __init__(self, *args, cadres, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from longshan import rulebook, scoping
 from .models import (
     Benefit,
     CadrePayStandard,
+    CollectiveShare,
     LineKind,
     PayAdjustment,
     PayrollLine,
@@ -188,6 +189,14 @@ def benefits(user):
     return Benefit.objects.filter(
         cadre_id__in=scoping.cadres_visible_to(user).values("pk")
     ).select_related("cadre__village__township")
+
+
+def collective_shares(user):
+    return (
+        CollectiveShare.objects.filter(cadre_id__in=scoping.cadres_visible_to(user).values("pk"))
+        .select_related("cadre__village__township")
+        .order_by("-pay_month", "cadre__name_pinyin")
+    )
 
 
 def adjustments(user):

@@ -28,4 +28,5 @@ urlpatterns = [
     path("rewards/first-class/", views.first_class_rate, name="first_class_rate"),
     path("benefits/", views.benefit_list, name="benefit_list"),
     path("adjustments/", views.adjustment_list, name="adjustment_list"),
+    path("collective-shares/", views.collective_share_list, name="collective_share_list"),
 ]

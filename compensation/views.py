@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cadres.models import Role
-from longshan import audit, scoping
+from longshan import audit, rulebook, scoping
 from longshan.forms import add_service_errors
 from performance.forms import default_month
 
@@ -20,6 +20,7 @@ from . import reports, rules, selectors, services
 from .forms import (
     AdjustmentForm,
     BenefitForm,
+    CollectiveShareForm,
     FirstClassForm,
     MonthForm,
     PayStandardForm,
@@ -424,6 +425,32 @@ def benefit_list(request):
         save=save,
         rows=selectors.benefits(user),
         template="compensation/benefit_list.html",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def collective_share_list(request):
+    """The village collective-economy shares paid with payrolls (§8.6): county staff record."""
+    user = request.user
+
+    def save(data):
+        services.collective_share_record(
+            data["cadre"],
+            actor=user,
+            pay_month=data["pay_month"],
+            amount=data["amount"],
+            reason=data["reason"],
+        )
+
+    return _manage_page(
+        request,
+        form_class=CollectiveShareForm,
+        form_kwargs={"cadres": scoping.cadres_visible_to(user)},
+        save=save,
+        rows=selectors.collective_shares(user),
+        template="compensation/collective_share_list.html",
+        extra={"paid": rulebook.rule_value(rulebook.PAY_COLLECTIVE_SHARE_ON, timezone.localdate())},
     )
 
 

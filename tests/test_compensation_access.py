@@ -77,6 +77,7 @@ MATRIX = [
     (("compensation:reward_list", None, ""), PAYROLL_ROLES),
     (("compensation:benefit_list", None, ""), PAYROLL_ROLES),
     (("compensation:adjustment_list", None, ""), PAYROLL_ROLES),
+    (("compensation:collective_share_list", None, ""), PAYROLL_ROLES),
 ]
 IDS = [f"{t[0]}-{t[1]}-{t[2]}" for t, _ in MATRIX]
 
@@ -116,6 +117,12 @@ def _data(county, name):
             "pay_month": "2026-12",
         },
         "compensation:benefit_list": {"cadre": cadre, "kind": "checkup", "on": "2026-05-01"},
+        "compensation:collective_share_list": {
+            "cadre": cadre,
+            "pay_month": "2026-12",
+            "amount": "500",
+            "reason": "村集体经济提成",
+        },
         "compensation:adjustment_list": {
             "cadre": cadre,
             "pay_month": "2026-12",
@@ -136,6 +143,7 @@ POSTS = [
     (("compensation:reward_list", None), {"county"}),
     (("compensation:benefit_list", None), {"county"}),
     (("compensation:adjustment_list", None), {"county"}),
+    (("compensation:collective_share_list", None), {"county"}),
 ]
 POST_IDS = [f"{t[0]}-{t[1]}" for t, _ in POSTS]
 

@@ -361,3 +361,35 @@ def test_the_command_computes_a_month(county, capsys):
         call_command("run_payroll", "2026-13")
     with pytest.raises(CommandError):
         call_command("run_payroll", "2026-08")  # never settled
+
+
+def test_a_collective_share_recorded_on_its_page_is_a_pay_line_when_the_county_pays_them(
+    county, client
+):
+    from django.urls import reverse
+
+    from longshan.models import RuleValue
+
+    # Given the county's rule that pays collective-economy shares (§8.6), and a share of
+    # 500 yuan for a1's clerk recorded on its page for October
+    RuleValue.objects.filter(key="pay.collective_share_on").update(value="true")
+    client.force_login(county.users.county)
+    clerk = county.cadres["a1_clerk"]
+    response = client.post(
+        reverse("compensation:collective_share_list"),
+        {"cadre": clerk.pk, "pay_month": "2026-10", "amount": "500", "reason": "村集体经济提成"},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="pay.collective_share_recorded").count() == 1
+    # When October is settled and computed
+    settle(OCTOBER)
+    run(OCTOBER)
+    # Then the clerk's payslip has the share as a line of its own, and nobody else's has
+    assert ("collective", None, D("500.00")) in lines(entry(county, "a1_clerk"))
+    assert PayrollLine.objects.filter(kind="collective").count() == 1
+    # And a share that is not a positive amount is refused with nothing saved
+    response = client.post(
+        reverse("compensation:collective_share_list"),
+        {"cadre": clerk.pk, "pay_month": "2026-11", "amount": "-5", "reason": "错误"},
+    )
+    assert response.status_code == 200 and response.context["form"].errors
