@@ -4,7 +4,11 @@ Each may be delivered twice: a run of an open month replaces its entries, a froz
 refuses (an answer, not a failure to retry), a document already rendered is left alone.
 """
 
+import contextlib
+import resource
+
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from performance import rules as performance_rules
@@ -30,8 +34,34 @@ def run_payroll_task(month_string=None):
     return {"month": month.isoformat()[:7], "payroll": payroll.pk, "cadres": payroll.cadre_count}
 
 
-@shared_task(name="compensation.payroll_document", **TASK_OPTIONS)
-def payroll_document_task(document_id):
-    """Render one payroll PDF by id and store it for download."""
-    document = services.payroll_document_run(document_id, now=timezone.now())
+@contextlib.contextmanager
+def address_space_limit(limit_bytes):
+    """Cap this worker process's memory while the block runs (a render past it gets a
+    MemoryError and the document is marked failed), then lift the cap again."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = limit_bytes if hard == resource.RLIM_INFINITY else min(limit_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@shared_task(
+    bind=True,
+    name="compensation.payroll_document",
+    soft_time_limit=settings.DOCUMENT_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.DOCUMENT_TASK_SOFT_TIME_LIMIT + 30,
+    **TASK_OPTIONS,
+)
+def payroll_document_task(self, document_id):
+    """Render one payroll PDF by id and store it for download, within the time and memory
+    limits of settings (the memory cap only in a worker process, never in-process)."""
+    limit = (
+        contextlib.nullcontext()
+        if self.request.is_eager
+        else address_space_limit(settings.DOCUMENT_TASK_MEMORY_LIMIT_MB * 1024 * 1024)
+    )
+    with limit:
+        document = services.payroll_document_run(document_id, now=timezone.now())
     return {"document": document_id, "status": document.status if document else None}

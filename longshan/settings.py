@@ -70,6 +70,7 @@ LOCAL_APPS = [
     "performance",
     "ranks",
     "compensation",
+    "dashboards",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -250,6 +251,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     **json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS") or "{}"),
 }
 CELERY_TIMEZONE = TIME_ZONE
+# Large documents (the county payroll PDF) render in a worker within these limits: past the
+# soft time limit, or the address-space cap, the document is marked failed with the reason.
+DOCUMENT_TASK_SOFT_TIME_LIMIT = int(os.environ.get("DOCUMENT_TASK_SOFT_TIME_LIMIT", "600"))
+DOCUMENT_TASK_MEMORY_LIMIT_MB = int(os.environ.get("DOCUMENT_TASK_MEMORY_LIMIT_MB", "2048"))
 CELERY_BEAT_SCHEDULE = {
     # The day's duty check at 23:30 local time (POLICY §4.1, §4.2); the task takes today.
     "attendance-check-duty": {

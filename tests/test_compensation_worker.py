@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from compensation import services, tasks
 from compensation.models import PayrollDocument, PayrollEntry, PayrollMonth
@@ -47,4 +48,35 @@ def test_a_real_worker_computes_the_payroll_and_renders_the_county_pdf(
     with document.file.open("rb") as handle:
         assert handle.read(5) == b"%PDF-"
     document.file.delete(save=False)
+    wait_until_the_worker_leaves_the_database()
+
+
+@pytest.fixture
+def tight_document_memory(monkeypatch):
+    """A worker whose document renders may use far less memory than any render needs."""
+    monkeypatch.setenv("DOCUMENT_TASK_MEMORY_LIMIT_MB", "64")
+
+
+def test_a_render_past_the_memory_limit_fails_cleanly_and_the_worker_lives_on(
+    county, tight_document_memory, celery_worker_process
+):
+    # Given October's payroll computed, and a worker that caps a render at 64 MiB
+    settle(OCTOBER)
+    payroll = services.payroll_run(OCTOBER, now=timezone.now())
+    # When the county asks for the county PDF
+    document = services.payroll_document_start(payroll, actor=county.users.county)
+
+    def finished():
+        return PayrollDocument.objects.filter(
+            pk=document.pk, status__in=["done", "failed"]
+        ).exists()
+
+    wait_for(finished, celery_worker_process)
+    # Then the document is marked failed with the reason, and no file is kept
+    document.refresh_from_db()
+    assert document.status == "failed"
+    assert document.error, "the reason is kept for the user"
+    assert not document.file
+    # And the worker is still there for the next task
+    assert celery_worker_process.poll() is None
     wait_until_the_worker_leaves_the_database()
