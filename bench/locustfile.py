@@ -1,10 +1,10 @@
 """The month-end mix of the Longshan demo county, for `make load` (bench/load.py runs it).
 
 Village cadres read their duty and ask for leave (signing in themselves is a county rule,
-off in the demo), village secretaries log duty spans and approve
-their colleagues' leave, township officials approve secretaries' leave and read their
-lists and ledger, county staff read the roster, training compliance and the settlement
-page. Targets (village, cadres, township) come from bench/load.py in LOAD_TARGETS.
+off in the demo), village secretaries log duty spans and approve their colleagues' leave,
+township officials approve secretaries' leave and read their lists, ledger and payroll,
+county staff read the roster, training compliance, the settlement and payroll pages and
+payslips. Targets (village, cadres, township) come from bench/load.py in LOAD_TARGETS.
 """
 
 import datetime
@@ -147,6 +147,10 @@ class TownshipOfficial(PortalUser):
     def duty_overview(self):
         self.client.get("/attendance/duty/overview/", name="duty overview")
 
+    @task(1)
+    def payroll(self):
+        self.client.get("/pay/payroll/", name="payroll list")
+
 
 class CountyStaff(PortalUser):
     weight = 10
@@ -168,6 +172,14 @@ class CountyStaff(PortalUser):
     @task(2)
     def settlement_page(self):
         self.client.get("/performance/settlements/", name="settlement page")
+
+    @task(2)
+    def payroll(self):
+        self.client.get("/pay/payroll/", name="payroll list")
+
+    @task(1)
+    def payslips(self):
+        self.client.get("/pay/payslips/", name="payslip list")
 
     @task(1)
     def training_compliance(self):
