@@ -37,7 +37,7 @@ SEED = "longshan-demo-2026/attendance"
 DEMO_TODAY = datetime.date(2026, 11, 26)
 LOGS_FROM = datetime.date(2026, 9, 1)
 ROSTER_UNTIL = DEMO_TODAY + datetime.timedelta(days=21)
-CHECK_DAYS = 14
+CHECK_DAYS = (DEMO_TODAY - LOGS_FROM).days  # every day with duty logs: settlements read them
 LEAVE_REQUESTS = 150
 INSPECTIONS = 40
 ACTION = "attendance.demo_loaded"

@@ -93,6 +93,12 @@ ITEMS = [
     ("cadres:review_queue", _("My vetting queue"), {Role.VETTING_REVIEWER}),
     ("cadres:quota_overview", _("Quotas"), {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL}),
     ("cadres:roster_import", _("Roster import"), {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL}),
+    # Statistics (dashboards, POLICY §9): the county, a township or a village seen from above
+    (
+        "dashboards:county",
+        _("Statistics"),
+        {Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL, Role.VILLAGE_SECRETARY},
+    ),
     ("rule_list", _("County rules"), None),
 ]
 

@@ -551,6 +551,18 @@ RULES.update(
 )
 
 
+# ---------------------------------------------------------------- dashboards (POLICY §9)
+# Seeded by dashboards/migrations/0001_seed_public_ranking.py: off by default.
+DASHBOARD_PUBLIC_RANKING = "dashboards.public_ranking"
+
+RULES[DASHBOARD_PUBLIC_RANKING] = RuleDefinition(
+    DASHBOARD_PUBLIC_RANKING,
+    _("Dashboards rank villages and cadres by their monthly score"),
+    "§9",
+    bool,
+)
+
+
 def definition(key):
     try:
         return RULES[key]

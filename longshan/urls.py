@@ -34,4 +34,5 @@ urlpatterns = [
     path("performance/", include("performance.urls")),
     path("pay/", include("compensation.urls")),
     path("ranks/", include("ranks.urls")),
+    path("dashboards/", include("dashboards.urls")),
 ]

@@ -45,6 +45,9 @@ for _role in ("county", "official_a"):
     NAV[_role] = NAV[_role] | {"/pay/payroll/"}
 for _role in ("secretary_a1", "clerk_a1"):
     NAV[_role] = NAV[_role] | {"/pay/payslips/"}
+# Statistics (dashboards, POLICY §9): county, townships and village secretaries
+for _role in ("county", "official_a", "secretary_a1"):
+    NAV[_role] = NAV[_role] | {"/dashboards/"}
 
 
 @pytest.mark.parametrize(("role", "links"), NAV.items())
