@@ -62,9 +62,10 @@ assets: static/vendor/.installed
 
 static/vendor/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/htmx
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap static/vendor/htmx static/vendor/echarts
 	cp -R node_modules/bootstrap/dist/. static/vendor/bootstrap/
 	cp -R node_modules/htmx.org/dist/. static/vendor/htmx/
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE static/vendor/echarts/
 	touch $@
 
 messages: venv
@@ -116,6 +117,14 @@ restore: venv
 # LOAD_DURATION, LOAD_PORT override it. Fails if any request failed.
 load: setup
 	$(PY) bench/load.py
+
+# Benchmark, not part of `make test`: a synthetic county at scale SCALE (1 = Longshan,
+# 60 = a province) built on a fresh database of its own (BENCH_DATABASE_URL; else a
+# `bench` database on DATABASE_URL's PostgreSQL server; else var/bench/*.sqlite3), the
+# jobs, documents and pages measured beside their floors; writes bench/results.json.
+SCALE ?= 1
+bench: setup
+	BENCH_SCALE=$(SCALE) $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor staticfiles var
