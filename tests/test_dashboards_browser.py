@@ -3,14 +3,32 @@ under the Content-Security-Policy, tables beside them, nothing wider than the sc
 
 import pytest
 
+from .compensation_fixtures import pay_rules  # noqa: F401
 from .conftest import ARTIFACTS, log_in
+from .performance_fixtures import rules_seeded  # noqa: F401
 from .test_dashboards_access import grow
 from .test_dashboards_figures import figures  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.usefixtures("figures")
+@pytest.fixture
+def every_rule_seeded(pay_rules):  # noqa: F811
+    """A live-server test runs after other transactional tests flushed the seeded rules: put
+    back every app's defaults, the dashboards' own included, before the figures are made."""
+    import importlib
+
+    from longshan.models import RuleValue
+
+    seed = importlib.import_module("dashboards.migrations.0001_seed_public_ranking")
+    RuleValue.objects.get_or_create(
+        key=seed.KEY,
+        effective_from=seed.PILOT_START,
+        defaults={"value": "false", "reason": "Default: no public ranking"},
+    )
+
+
+@pytest.mark.usefixtures("every_rule_seeded", "figures")
 def test_county_staff_read_the_county_dashboard_on_a_phone(county, live_server, phone_page):
     # Given a county of 21 townships and 64 villages with some work recorded
     grow(county, villages=60)
