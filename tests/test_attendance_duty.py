@@ -299,7 +299,7 @@ def test_the_check_of_a_year_the_calendar_does_not_know_is_a_clear_error(county)
 def test_the_management_command_runs_the_check_of_a_date(county, capsys):
     call_command("check_duty", "2026-11-25")
     assert DutyCheck.objects.get().date == WEDNESDAY
-    assert "missing_log 12" in capsys.readouterr().out
+    assert "missing_log=12" in capsys.readouterr().out
 
 
 def test_the_check_appears_on_the_home_pages_of_the_village_and_township(county, client):

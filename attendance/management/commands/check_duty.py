@@ -28,6 +28,9 @@ class Command(BaseCommand):
         counts = dict.fromkeys(DutyCheckItem.Kind.values, 0)
         for kind in check.items.values_list("kind", flat=True):
             counts[kind] += 1
+        labels = dict(DutyCheckItem.Kind.choices)
+        # The label for people, the code for scripts: "无人值班 roster_gap=0".
         self.stdout.write(
-            f"{day.isoformat()}: " + ", ".join(f"{kind} {count}" for kind, count in counts.items())
+            f"{day.isoformat()}: "
+            + ", ".join(f"{labels[kind]} {kind}={count}" for kind, count in counts.items())
         )
