@@ -487,6 +487,35 @@ def home_waiting(user, *, today, village_count=None):
     return waiting
 
 
+def coming_roster_gaps(user, *, today):
+    """Return the coming week's (village, day off) pairs with nobody planned (§4.2), in the
+    user's scope, ordered by township and village: three queries whatever the county's size.
+    """
+    start, end = today + datetime.timedelta(days=1), today + datetime.timedelta(days=7)
+    try:
+        days_off = working_calendar(start, end).days_off(start, end)
+    except rules.CalendarUnknownError:
+        return []
+    if not days_off:
+        return []
+    villages = list(
+        scoping.villages_with_roster_visible_to(user)
+        .select_related("township")
+        .order_by("township__code", "code")
+    )
+    planned = set(
+        RosterEntry.objects.filter(date__in=days_off, village_id__in=[v.pk for v in villages])
+        .values_list("village_id", "date")
+        .distinct()
+    )
+    return [
+        (village, day)
+        for village in villages
+        for day in days_off
+        if (village.pk, day) not in planned
+    ]
+
+
 def _coming_roster_gaps(user, *, today, village_count=None):
     """Return (days off in the coming week, villages × days with nobody planned)."""
     end = today + datetime.timedelta(days=7)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("duty/checks/", views.duty_check, name="duty_check"),
     path("villages/<int:pk>/duty/", views.village_duty, name="village_duty"),
     path("villages/<int:pk>/roster/", views.roster, name="roster"),
+    path("roster-gaps/", views.roster_gaps, name="roster_gaps"),
     path("cadres/<int:pk>/sign-in/", views.duty_sign_in, name="duty_sign_in"),
     path("cadres/<int:pk>/spans/", views.duty_span_add, name="duty_span_add"),
     path("duty-logs/<int:pk>/sign-out/", views.duty_sign_out, name="duty_sign_out"),

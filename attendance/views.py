@@ -302,6 +302,18 @@ def duty_check(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def roster_gaps(request):
+    """The coming week's weekend and holiday days with nobody planned, by village (§4.2)."""
+    user = request.user
+    if user.role not in (Role.COUNTY_STAFF, Role.TOWNSHIP_OFFICIAL):
+        raise Http404
+    gaps = selectors.coming_roster_gaps(user, today=timezone.localdate())
+    page = Paginator(gaps, settings.LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "attendance/roster_gaps.html", {"page": page, "count": len(gaps)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def roster(request, pk):
     """A village's weekend and holiday roster for the coming weeks; the secretary plans it."""
     user = request.user

@@ -98,6 +98,7 @@ MATRIX = [
     (("attendance:village_duty", "village:b1"), {"county", "psb", "official_b"}),
     (("attendance:roster", "village:a1"), {"county", "official_a", "secretary_a1"}),
     (("attendance:roster", "village:b1"), {"county", "official_b"}),
+    (("attendance:roster_gaps", None), {"county", "official_a", "official_b"}),
     (("attendance:duty_log_correct", "log:a1"), {"county", "official_a", "secretary_a1"}),
     (("attendance:duty_log_correct", "log:b1"), {"county", "official_b"}),
     (("attendance:leave_list", None), ALL_BUT_REVIEWER),
@@ -210,6 +211,7 @@ LIST_PAGES = [
     ("attendance:duty_overview", None),
     ("attendance:duty_check", None),
     ("attendance:village_duty", "village:a1"),
+    ("attendance:roster_gaps", None),
     ("home", None),
 ]
 
@@ -223,6 +225,7 @@ def test_lists_run_the_same_queries_whatever_the_data_size(county, duty, client,
     if user.role == Role.PUBLIC_SECURITY and page[0] in (
         "attendance:inspection_list",
         "attendance:violation_list",
+        "attendance:roster_gaps",
     ):
         return
     small = count_queries(client, target)

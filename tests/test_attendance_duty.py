@@ -249,6 +249,27 @@ def test_a_weekend_with_nobody_planned_or_nobody_signed_in_is_a_gap(county):
     }
 
 
+def test_the_coming_gaps_are_listed_by_village_for_the_township_and_county(county):
+    # Given Friday 2026-11-20: the coming weekend, a1 planned for both days, a2 for Sunday
+    friday = D(2026, 11, 20)
+    saturday, sunday = D(2026, 11, 21), D(2026, 11, 22)
+    for day in (saturday, sunday):
+        RosterEntry.objects.create(
+            village=county.villages["a1"], date=day, cadre=county.cadres["a1_clerk"]
+        )
+    RosterEntry.objects.create(
+        village=county.villages["a2"], date=sunday, cadre=county.cadres["a2_clerk"]
+    )
+    # Then township A's official sees a2's Saturday only, and the home count agrees
+    official = county.users.official_a
+    gaps = selectors.coming_roster_gaps(official, today=friday)
+    assert [(village.name, day) for village, day in gaps] == [("里耶社区", saturday)]
+    assert selectors.home_waiting(official, today=friday)["roster_gaps"]["count"] == 1
+    # And the county sees township B's four village-days as well
+    gaps = selectors.coming_roster_gaps(county.users.county, today=friday)
+    assert len(gaps) == 1 + 4
+
+
 def test_the_secretary_plans_the_roster_on_days_off_only(county, client):
     secretary, village = county.users.secretary_a1, county.villages["a1"]
     today = D(2026, 11, 20)
