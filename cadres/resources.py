@@ -7,7 +7,7 @@ writes it set-based (bulk create, bulk update, the appointment events, one audit
 inside the import's transaction; a file with any bad row writes nothing.
 
 Export writes exactly the rows of the user's roster list, with its filters; a text cell
-that a spreadsheet would run as a formula is kept as text (`rules.neutralise_formula`).
+that a spreadsheet would run as a formula is kept as text (`longshan.spreadsheets`).
 """
 
 import datetime
@@ -20,16 +20,16 @@ from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 from import_export.instance_loaders import CachedInstanceLoader
 
-from longshan import audit, privacy, rulebook, scoping
+from longshan import audit, privacy, rulebook, scoping, spreadsheets
+from longshan.spreadsheets import FORMULA_PREFIXES, XLSX_CONTENT_TYPE
 
 from . import rules, services
 from .choices import Education, Ethnicity, PoliticalStatus
 from .models import AppointmentEvent, Cadre, CadreStatus, Post, Relation, Village
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {"xlsx": base_formats.XLSX, "csv": base_formats.CSV}
 CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_CONTENT_TYPE,
     "csv": "text/csv; charset=utf-8",
 }
 
@@ -41,7 +41,7 @@ def _text(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
-    if text.startswith("'") and text[1:2] in FORMULA_STARTS:
+    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
         text = text[1:]
     return text
 
@@ -404,7 +404,7 @@ class CadreResource(resources.ModelResource):
         value = field.export(instance)
         if not self.reveal_personal:
             value = privacy.mask(field.attribute, value)
-        return rules.neutralise_formula(value)
+        return spreadsheets.neutralise(value)
 
 
 def _flat(errors):
@@ -465,14 +465,10 @@ def _xlsx(dataset):
         sheet.append([None] * len(row))
         for column, value in enumerate(row, start=1):
             cell = sheet.cell(row=sheet.max_row, column=column)
-            if isinstance(value, str):
-                raw = value[1:] if value.startswith("'") and value[1:2] in FORMULA_STARTS else value
-                cell.value = raw
-                cell.data_type = "s"  # text, whatever it starts with
-                if raw[:1] in FORMULA_STARTS:
-                    cell.quotePrefix = True
-            else:
-                cell.value = value
+            if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_PREFIXES:
+                value = value[1:]  # the csv guard: xlsx types the cell as text instead
+            cell.value = value
+            spreadsheets.keep_as_text(cell)
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

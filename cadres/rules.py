@@ -376,14 +376,3 @@ def headcount_quota_from(
     large = Decimal(str(area_km2)) >= Decimal(str(extra_police_from_area))
     police = 2 if population >= extra_police_from_population or large else 1
     return HeadcountQuota(secretary=1, clerk=1, auxiliary_police=police)
-
-
-def neutralise_formula(value):
-    """Return a spreadsheet cell value that can never run as a formula.
-
-    A text starting with = + - @, a tab or a carriage return is prefixed with an apostrophe
-    (OWASP CSV injection), so Excel and LibreOffice show it as text.
-    """
-    if isinstance(value, str) and value and value[0] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value

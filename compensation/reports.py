@@ -15,9 +15,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from longshan.pdf import render_pdf
+from longshan.spreadsheets import neutralise
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"
 
 
@@ -51,14 +50,8 @@ def payroll_pdf(context, *, language=None):
         )
 
 
-def _text(value):
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def _append(sheet, values, *, bold=False):
-    sheet.append([_text(value) for value in values])
+    sheet.append([neutralise(value) for value in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
@@ -122,9 +115,9 @@ def bank_transfer_csv(context):
             writer.writerow(
                 [
                     number,
-                    _text(entry.cadre.name),
-                    _text(account.bank if account else ""),
-                    _text(account.account_number if account else ""),
+                    neutralise(entry.cadre.name),
+                    neutralise(account.bank if account else ""),
+                    neutralise(account.account_number if account else ""),
                     f"{entry.net:.2f}",
                     month,
                 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cadres.models import Role
 from longshan import audit, rulebook, scoping
 from longshan.forms import add_service_errors
+from longshan.spreadsheets import XLSX_CONTENT_TYPE
 from performance.forms import default_month
 
 from . import reports, rules, selectors, services
@@ -213,7 +214,7 @@ def payroll_xlsx(request, pk):
     _payroll_obj, _township, context = _sheet(request, pk)
     content = reports.payroll_xlsx(context)
     _record(request, "payroll", "xlsx", context)
-    response = HttpResponse(content, content_type=reports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{reports.filename(context, "xlsx")}"'
     return response
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from longshan.spreadsheets import keep_as_text
+
 NUMBER_FORMATS = {"money": "#,##0.00", "percent": "0.0%", "score": "0.00"}
 INVALID_SHEET_CHARACTERS = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
@@ -20,9 +20,7 @@ def _append(sheet, values, *, kinds=None, bold=False):
     sheet.append(list(values))
     for index, cell in enumerate(sheet[sheet.max_row]):
         if isinstance(cell.value, str):
-            cell.data_type = "s"  # never a formula, whatever the text starts with
-            if cell.value.startswith(FORMULA_PREFIXES):
-                cell.quotePrefix = True  # and stays text when the user edits the cell
+            keep_as_text(cell)
         elif kinds and index < len(kinds) and kinds[index] in NUMBER_FORMATS:
             cell.number_format = NUMBER_FORMATS[kinds[index]]
         if bold:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from longshan import audit
+from longshan.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import reports, rules, selectors
 
@@ -92,7 +93,7 @@ def _xlsx(request, unit):
         row_count=sum(len(table.rows) for table in tables),
         township_id=township_id,
     )
-    response = HttpResponse(content, content_type=reports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     name = f"dashboard-{unit.level}-{month:%Y-%m}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -16,16 +16,14 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Township
 
-from . import privacy
+from . import privacy, spreadsheets
 from .models import AuditEvent
 
 PERMISSION = "longshan.view_audit_trail"
 # A spreadsheet is built in memory; more rows than this go to csv, which streams.
 XLSX_MAX_ROWS = 100_000
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Characters that make a spreadsheet read a cell as a formula (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def may_read_audit_trail(user):
@@ -106,8 +104,7 @@ def township_names(events):
 
 def neutralise(value):
     """Return a cell's text such that no spreadsheet reads it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return spreadsheets.neutralise("" if value is None else str(value))
 
 
 def export_columns():

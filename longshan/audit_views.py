@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from . import audit, audit_trail, privacy
+from .spreadsheets import XLSX_CONTENT_TYPE
 
 
 def _filtered_events(request):
@@ -83,7 +84,7 @@ def audit_trail_export(request, file_format):
         _record_personal_data_exported(request, events)
     response = HttpResponse(
         audit_trail.xlsx_bytes(events, reveal_personal=reveal),
-        content_type=audit_trail.XLSX_CONTENT_TYPE,
+        content_type=XLSX_CONTENT_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="audit-trail-{stamp}.xlsx"'
     return response

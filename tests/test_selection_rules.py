@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from cadres import rules
+from longshan import spreadsheets
 
 LIMITS = rules.EligibilityLimits()
 D = datetime.date
@@ -207,7 +208,7 @@ def test_an_impossible_history_is_refused(steps):
     ],
 )
 def test_formula_neutralising(value, expected):
-    assert rules.neutralise_formula(value) == expected
+    assert spreadsheets.neutralise(value) == expected
 
 
 @pytest.mark.parametrize(

@@ -13,20 +13,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from longshan import privacy
+from longshan.spreadsheets import keep_as_text
 
 from . import rules
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _append(sheet, values, *, bold=False):
     sheet.append(list(values))
     for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # never a formula, whatever the text starts with
-            if cell.value.startswith(FORMULA_PREFIXES):
-                cell.quotePrefix = True  # and stays text when the user edits the cell
+        keep_as_text(cell)
         if bold:
             cell.font = Font(bold=True)
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cadres.models import Cadre
 from longshan import audit, privacy, rulebook, scoping
 from longshan.forms import add_service_errors
+from longshan.spreadsheets import XLSX_CONTENT_TYPE
 
 from . import reports, resources, selectors, services
 from .forms import (
@@ -47,7 +48,7 @@ def _managed(queryset, user):
 
 
 def _xlsx_response(content, filename):
-    response = HttpResponse(content, content_type=reports.XLSX_CONTENT_TYPE)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
