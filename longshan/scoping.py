@@ -113,8 +113,9 @@ def cadres_editable_by(user):
     return cadres.none()
 
 
-def villages_open_for_new_cadres(user):
-    """Return the villages in which the user may add a cadre to the roster."""
+def villages_managed_by(user):
+    """Return the villages the user manages: county staff all, a township official those
+    of the townships they manage; nobody else any."""
     villages = Village.objects.all()
     if not _is_signed_in(user):
         return villages.none()
@@ -123,6 +124,11 @@ def villages_open_for_new_cadres(user):
     if user.role == Role.TOWNSHIP_OFFICIAL:
         return villages.filter(township_id__in=_granted_townships(user, MANAGE_TOWNSHIP))
     return villages.none()
+
+
+def villages_open_for_new_cadres(user):
+    """Return the villages in which the user may add a cadre to the roster."""
+    return villages_managed_by(user)
 
 
 def villages_editable_by(user):
@@ -351,14 +357,7 @@ def may_ask_for_leave(user):
 
 def villages_inspectable_by(user):
     """Return the villages the user may inspect: county staff all, an official their township."""
-    villages = Village.objects.all()
-    if not _is_signed_in(user):
-        return villages.none()
-    if user.role == Role.COUNTY_STAFF:
-        return villages
-    if user.role == Role.TOWNSHIP_OFFICIAL:
-        return villages.filter(township_id__in=_granted_townships(user, MANAGE_TOWNSHIP))
-    return villages.none()
+    return villages_managed_by(user)
 
 
 def inspections_visible_to(user):
@@ -560,14 +559,7 @@ def dispatch_assignments_scorable_by(user):
 
 def villages_evaluable_by(user):
     """Return the villages whose democratic evaluation the user records (county, township)."""
-    villages = Village.objects.all()
-    if not _is_signed_in(user):
-        return villages.none()
-    if user.role == Role.COUNTY_STAFF:
-        return villages
-    if user.role == Role.TOWNSHIP_OFFICIAL:
-        return villages.filter(township_id__in=_granted_townships(user, MANAGE_TOWNSHIP))
-    return villages.none()
+    return villages_managed_by(user)
 
 
 def _performance_cadres(user):
