@@ -332,17 +332,7 @@ class CadreResource(resources.ModelResource):
             relative = self.sitting.get(other_id)
             if relative is not None and relative.village_id == cadre.village_id:
                 problems.append(
-                    _(
-                        "%(name)s and %(relative)s (%(post)s) are relatives (%(kind)s): they "
-                        "may not both serve in the leadership of %(village)s."
-                    )
-                    % {
-                        "name": cadre.name,
-                        "relative": relative.name,
-                        "post": relative.get_post_display(),
-                        "kind": relation.get_kind_display(),
-                        "village": cadre.village.name,
-                    }
+                    services.relatives_clash(cadre.name, relative, relation, cadre.village)
                 )
         self.sitting[cadre.id_number] = cadre
         return problems

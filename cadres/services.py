@@ -271,6 +271,20 @@ def _lock_cadre(cadre_id):
     return Cadre.objects.select_for_update().select_related("village").get(pk=cadre_id)
 
 
+def relatives_clash(name, relative, relation, village):
+    """Return why `name` may not join `village`'s leadership beside the sitting `relative`."""
+    return _(
+        "%(name)s and %(relative)s (%(post)s) are relatives (%(kind)s): they may not both "
+        "serve in the leadership of %(village)s."
+    ) % {
+        "name": name,
+        "relative": relative.name,
+        "post": relative.get_post_display(),
+        "kind": relation.get_kind_display(),
+        "village": village.name,
+    }
+
+
 def _check_relatives(id_number, name, village, *, exclude_cadre_id):
     """Refuse to put relatives in one village's leadership, naming both (POLICY §3.5)."""
     relations = Relation.objects.filter(Q(id_number_a=id_number) | Q(id_number_b=id_number))
@@ -288,17 +302,7 @@ def _check_relatives(id_number, name, village, *, exclude_cadre_id):
     if exclude_cadre_id:
         sitting = sitting.exclude(pk=exclude_cadre_id)
     clashes = [
-        _(
-            "%(name)s and %(relative)s (%(post)s) are relatives (%(kind)s): they may not both "
-            "serve in the leadership of %(village)s."
-        )
-        % {
-            "name": name,
-            "relative": relative.name,
-            "post": relative.get_post_display(),
-            "kind": relatives[relative.id_number].get_kind_display(),
-            "village": village.name,
-        }
+        relatives_clash(name, relative, relatives[relative.id_number], village)
         for relative in sitting
     ]
     if clashes:
