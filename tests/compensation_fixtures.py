@@ -1,33 +1,19 @@
 """Fixtures and helpers of the pay tests (POLICY §8)."""
 
 import datetime
-import importlib
 
 import pytest
 
 from compensation import services
-from longshan.models import RuleValue
 from performance import services as performance_services
 
 from .performance_fixtures import at, rules_seeded  # noqa: F401
 
-PAY_SEEDS = [
-    "compensation.migrations.0002_seed_rule_values",
-    "ranks.migrations.0002_seed_rule_values",
-]
-
 
 @pytest.fixture
 def pay_rules(rules_seeded):  # noqa: F811
-    """Put back the pay and rank rule defaults that a transactional test's flush removed."""
-    for name in PAY_SEEDS:
-        module = importlib.import_module(name)
-        for key, value, reason in module.DEFAULTS:
-            RuleValue.objects.get_or_create(
-                key=key,
-                effective_from=module.PILOT_START,
-                defaults={"value": value, "reason": reason},
-            )
+    """Put back the pay and rank rule defaults that a transactional test's flush removed
+    (`rules_seeded` puts back every app's)."""
 
 
 def next_month(month):

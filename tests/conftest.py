@@ -18,6 +18,30 @@ from .factories import CadreFactory, TownshipFactory, VillageFactory
 
 PASSWORD = "Longshan2026"
 
+# The data migrations that seed the county's rules (and the selection checklist); each
+# seed function is idempotent.
+SEED_MIGRATIONS = [
+    "longshan.migrations.0002_seed_rule_values",
+    "attendance.migrations.0002_seed_rule_values",
+    "training.migrations.0003_seed_training_rule",
+    "cadres.migrations.0003_seed_selection_rules",
+    "performance.migrations.0002_seed_rule_values",
+    "ranks.migrations.0002_seed_rule_values",
+    "compensation.migrations.0002_seed_rule_values",
+    "dashboards.migrations.0001_seed_public_ranking",
+]
+
+
+def seed_rules_again():
+    """Put back what the seed migrations wrote, which a transactional test's flush removed
+    (live-server and real-worker tests run after such flushes)."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in SEED_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
 
 @pytest.fixture
 def county(db):

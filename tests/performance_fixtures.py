@@ -1,7 +1,6 @@
 """Fixtures and helpers of the performance tests (POLICY §5)."""
 
 import datetime
-import importlib
 
 import pytest
 from django.utils import timezone
@@ -11,32 +10,13 @@ from attendance.models import DutyLog
 from cadres.models import Cadre, User
 from performance import services
 
-SEEDS = [
-    "longshan.migrations.0002_seed_rule_values",
-    "attendance.migrations.0002_seed_rule_values",
-    "performance.migrations.0002_seed_rule_values",
-]
+from .conftest import seed_rules_again
 
 
 @pytest.fixture
 def rules_seeded(db):
     """Put back the seeded rule defaults that an earlier transactional test's flush removed."""
-    from longshan.models import RuleValue
-
-    for name in SEEDS:
-        module = importlib.import_module(name)
-        for key, value, reason in module.DEFAULTS:
-            RuleValue.objects.get_or_create(
-                key=key,
-                effective_from=module.PILOT_START,
-                defaults={"value": value, "reason": reason},
-            )
-    training = importlib.import_module("training.migrations.0003_seed_training_rule")
-    RuleValue.objects.get_or_create(
-        key=training.KEY,
-        effective_from=training.PILOT_START,
-        defaults={"value": training.VALUE, "reason": training.REASON},
-    )
+    seed_rules_again()
 
 
 def at(*args):

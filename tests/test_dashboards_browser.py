@@ -14,18 +14,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def every_rule_seeded(pay_rules):  # noqa: F811
-    """A live-server test runs after other transactional tests flushed the seeded rules: put
-    back every app's defaults, the dashboards' own included, before the figures are made."""
-    import importlib
-
-    from longshan.models import RuleValue
-
-    seed = importlib.import_module("dashboards.migrations.0001_seed_public_ranking")
-    RuleValue.objects.get_or_create(
-        key=seed.KEY,
-        effective_from=seed.PILOT_START,
-        defaults={"value": "false", "reason": "Default: no public ranking"},
-    )
+    """A live-server test runs after other transactional tests flushed the seeded rules:
+    `pay_rules` puts back every app's defaults, the dashboards' own included."""
 
 
 @pytest.mark.usefixtures("every_rule_seeded", "figures")

@@ -1,14 +1,13 @@
 """A candidate taken from the pool through joint vetting to appointment, in a real browser."""
 
 import datetime
-import importlib
 
 import pytest
 
 from cadres import services
 from cadres.models import Cadre, User, VettingCase
 
-from .conftest import ARTIFACTS, PASSWORD, log_in
+from .conftest import ARTIFACTS, PASSWORD, log_in, seed_rules_again
 
 pytestmark = pytest.mark.browser
 
@@ -16,16 +15,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def seeded_selection(transactional_db):
     """Put back the seeded selection rules and checklist that an earlier flush removed."""
-    from cadres.models import DisqualifierItem
-    from longshan.models import RuleValue
-
-    seed = importlib.import_module("cadres.migrations.0003_seed_selection_rules")
-    for key, value, reason in seed.DEFAULTS:
-        RuleValue.objects.get_or_create(
-            key=key, effective_from=seed.PILOT_START, defaults={"value": value, "reason": reason}
-        )
-    for position, text in enumerate(seed.DISQUALIFIERS, start=1):
-        DisqualifierItem.objects.get_or_create(text=text, defaults={"position": position})
+    seed_rules_again()
 
 
 def log_in_reviewer(page, base_url, username):
