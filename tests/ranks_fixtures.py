@@ -1,26 +1,20 @@
 """Fixtures and helpers of the rank tests (POLICY §7)."""
 
 import datetime
-import importlib
 
 import pytest
 from django.utils import timezone
 
-from longshan.models import RuleValue
 from performance.models import AnnualGrade
 from ranks.models import RankStep
 
-SEED = "ranks.migrations.0002_seed_rule_values"
+from .conftest import seed_rules_again
 
 
 @pytest.fixture
 def rank_rules(db):
     """Put back the rank rule defaults that an earlier transactional test's flush removed."""
-    module = importlib.import_module(SEED)
-    for key, value, reason in module.DEFAULTS:
-        RuleValue.objects.get_or_create(
-            key=key, effective_from=module.PILOT_START, defaults={"value": value, "reason": reason}
-        )
+    seed_rules_again()
 
 
 def at(*args):

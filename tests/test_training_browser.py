@@ -5,10 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from longshan.models import RuleValue
 from training.models import TrainingAttendance, TrainingEvent
 
-from .conftest import ARTIFACTS, log_in
+from .conftest import ARTIFACTS, log_in, seed_rules_again
 from .training_factories import EnrolmentFactory, TrainingEventFactory, attend
 
 pytestmark = pytest.mark.browser
@@ -17,11 +16,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def training_minimum(transactional_db):
     """Seed §6.1's minimum again: a live-server test's flush empties the migration's rows."""
-    RuleValue.objects.get_or_create(
-        key="training.min_days_per_year",
-        effective_from=datetime.date(2018, 8, 1),
-        defaults={"value": "5", "reason": "POLICY §6.1 default"},
-    )
+    seed_rules_again()
 
 
 def test_a_township_official_records_a_half_day_on_a_phone(county, live_server, phone_page):
