@@ -3,7 +3,8 @@
 Each function runs a fixed number of queries, whatever the county's size.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from cadres.models import Cadre, CadreStatus, Role
 from longshan import scoping
@@ -12,6 +13,7 @@ from .models import (
     AnnualGrade,
     AssignmentStatus,
     DemocraticEvaluation,
+    DispatchOrder,
     SettlementMonth,
 )
 
@@ -31,37 +33,63 @@ def _state_filter(state, today):
     }[state]
 
 
-def order_rows(user, *, today, month=None, township_id=None):
-    """Return the dispatch orders in scope with their villages counted by state."""
+def order_rows(user, *, month=None, township_id=None):
+    """Return the dispatch orders in scope, newest month first, for paging.
+
+    Plain orders only: count a page's villages with `with_assignment_counts`, which costs
+    one grouped query for that page instead of counting every order's villages.
+    """
     orders = scoping.dispatch_orders_visible_to(user).select_related("township")
     if month:
         orders = orders.filter(month=month)
     if township_id:
         orders = orders.filter(township_id=township_id)
-    in_scope = Q(assignments__in=scoping.dispatch_assignments_visible_to(user).values("pk"))
-    return orders.annotate(
-        villages=Count("assignments", filter=in_scope),
-        open_count=Count(
-            "assignments",
-            filter=in_scope & Q(assignments__status=AssignmentStatus.OPEN, deadline__gte=today),
-        ),
-        late_count=Count(
-            "assignments",
-            filter=in_scope
-            & (
-                Q(assignments__status=AssignmentStatus.OPEN, deadline__lt=today)
-                | Q(assignments__on_time=False)
+    return orders.order_by("-month", "deadline", "-id")
+
+
+def _assignments_counted(assignments, condition=None):
+    """Return a subquery counting the outer order's assignments (that meet `condition`)."""
+    counted = assignments.filter(order=OuterRef("pk"))
+    if condition is not None:
+        counted = counted.filter(condition)
+    return Coalesce(
+        Subquery(counted.order_by().values("order").annotate(n=Count("id")).values("n")),
+        Value(0),
+    )
+
+
+def with_assignment_counts(user, orders, *, today):
+    """Return the orders (a page of them) each with its in-scope villages counted by state.
+
+    Sets `villages`, `open_count`, `late_count`, `to_score` and `scored` on every order,
+    from one query over the given orders' assignments only (an index probe per order,
+    which keeps its plan cheap however many orders the county has).
+    """
+    orders = list(orders)
+    in_scope = scoping.dispatch_assignments_visible_to(user)
+    counts = {
+        row["pk"]: row
+        for row in DispatchOrder.objects.filter(pk__in=[order.pk for order in orders]).values(
+            "pk",
+            villages=_assignments_counted(in_scope),
+            open=_assignments_counted(in_scope, Q(status=AssignmentStatus.OPEN)),
+            reported_late=_assignments_counted(in_scope, Q(on_time=False)),
+            to_score=_assignments_counted(
+                in_scope, Q(status=AssignmentStatus.REPORTED, on_time=True)
             ),
-        ),
-        to_score=Count(
-            "assignments",
-            filter=in_scope
-            & Q(assignments__status=AssignmentStatus.REPORTED, assignments__on_time=True),
-        ),
-        scored=Count(
-            "assignments", filter=in_scope & Q(assignments__status=AssignmentStatus.SCORED)
-        ),
-    ).order_by("-month", "deadline", "-id")
+            scored=_assignments_counted(in_scope, Q(status=AssignmentStatus.SCORED)),
+        )
+    }
+    for order in orders:
+        row = counts[order.pk]
+        # An open one counts as late once its deadline has passed (§5.1), as in the filters.
+        overdue = order.deadline < today
+        order.villages = row["villages"]
+        order.open_count = 0 if overdue else row["open"]
+        order.late_count = row["reported_late"] + (row["open"] if overdue else 0)
+        order.to_score = row["to_score"]
+        order.scored = row["scored"]
+    return orders
 
 
 def assignment_rows(user, *, today, state="", month=None):

@@ -74,12 +74,13 @@ def dispatch_home(request):
                 "today": today,
             },
         )
-    rows = selectors.order_rows(user, today=today, month=month)
+    page = _page(request, selectors.order_rows(user, month=month))
+    page.object_list = selectors.with_assignment_counts(user, page.object_list, today=today)
     return render(
         request,
         "performance/order_list.html",
         {
-            "page": _page(request, rows),
+            "page": page,
             "may_create": scoping.townships_dispatching_for(user).exists(),
             "month": month,
         },

@@ -339,3 +339,22 @@ def test_a_township_records_reminders_and_talks_but_only_the_county_suspends(cou
     client.force_login(county.users.county)
     assert client.post(url, {**data, "kind": "suspension"}).status_code == 302
     assert Measure.objects.get(kind="suspension").decided_by == county.users.county
+
+
+def test_the_orders_page_counts_each_orders_villages_by_state(county, client):
+    # Given an order past its deadline that a1 reported in time and a2 never did
+    past = order(county, villages=["a1", "a2"], deadline=datetime.date(2026, 10, 10))
+    report(county, past, "a1", on=datetime.date(2026, 10, 8))
+    # and an order still open that a1 has reported and a2 not yet
+    coming = order(county, villages=["a1", "a2"], deadline=DEADLINE, title="下一个任务")
+    report(county, coming, "a1", on=datetime.date(2026, 10, 9))
+    # When the township's official opens the orders page
+    client.force_login(county.users.official_a)
+    page = client.get(reverse("performance:orders")).context["page"]
+    # Then each order's villages are counted by state: a2 is late on the first, open on
+    # the second, and a1's reports wait to be scored
+    counts = {
+        row.pk: (row.villages, row.open_count, row.late_count, row.to_score, row.scored)
+        for row in page
+    }
+    assert counts == {past.pk: (2, 0, 1, 1, 0), coming.pk: (2, 1, 0, 1, 0)}
