@@ -6,12 +6,11 @@ violations, dispatch orders and scores, training and team rewards, and the grade
 ranks a yearly rank proposal needs.
 
 Set-based: rows are built as tuples with ids chosen here (the database is empty), then
-written with PostgreSQL's COPY or SQLite's executemany, a few hundred thousand rows a
-statement, never one query per row. Deterministic: a fixed seed and fixed dates.
+written with PostgreSQL's COPY or SQLite's executemany (`longshan.bulk.insert`, which the
+monthly jobs use too), never one query per row. Deterministic: a fixed seed and fixed dates.
 """
 
 import datetime
-import io
 import json
 import random
 from decimal import Decimal
@@ -35,6 +34,7 @@ from cadres.choices import Education, Ethnicity, PoliticalStatus, Sex
 from cadres.models import Cadre, County, Township, User, Village
 from cadres.rules import id_check_character
 from compensation.models import TeamReward
+from longshan.bulk import insert
 from performance.models import AnnualGrade, DispatchAssignment, DispatchOrder
 from ranks.models import RankStep
 from training.models import TrainingAttendance, TrainingEnrolment, TrainingEvent
@@ -81,76 +81,6 @@ def working_days(year):
 
 def month_of(day):
     return day.replace(day=1)
-
-
-def _copy_value(value):
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, (dict, list)):
-        value = json.dumps(value, ensure_ascii=False)
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-
-
-def insert(model, columns, rows):
-    """Write rows (tuples in the order of `columns`, field attnames) in bulk; return the count."""
-    rows = list(rows)
-    if not rows:
-        return 0
-    columns, rows = _with_defaults(model, columns, rows)
-    fields = [model._meta.get_field(name) for name in columns]
-    table = connection.ops.quote_name(model._meta.db_table)
-    column_sql = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start : start + CHUNK]
-            if connection.vendor == "postgresql":
-                buffer = io.StringIO()
-                for row in chunk:
-                    buffer.write("\t".join(_copy_value(value) for value in row))
-                    buffer.write("\n")
-                buffer.seek(0)
-                cursor.copy_expert(f"COPY {table} ({column_sql}) FROM STDIN", buffer)
-            else:
-                prepared = [
-                    tuple(
-                        field.get_db_prep_save(value, connection)
-                        for field, value in zip(fields, row, strict=True)
-                    )
-                    for row in chunk
-                ]
-                marks = ", ".join(["%s"] * len(fields))
-                cursor.executemany(f"INSERT INTO {table} ({column_sql}) VALUES ({marks})", prepared)
-    return len(rows)
-
-
-def _with_defaults(model, columns, rows):
-    """Add the fields left out that the database needs: their defaults, '' or now."""
-    extra, values = [], []
-    now = timezone.now()
-    for field in model._meta.concrete_fields:
-        if field.attname in columns or field.name in columns or field.primary_key:
-            continue
-        if field.has_default():
-            value = field.get_default()
-        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            value = now
-        elif field.null:
-            continue
-        elif field.blank and field.get_internal_type() in ("CharField", "TextField", "FileField"):
-            value = ""
-        else:
-            continue
-        extra.append(field.attname)
-        values.append(value)
-    if not extra:
-        return columns, rows
-    tail = tuple(values)
-    return [*columns, *extra], [(*row, *tail) for row in rows]
 
 
 def _id_number(pk, birth, male):
