@@ -360,13 +360,22 @@ class CadreMonth(models.Model):
         verbose_name=_("monthly settlement"),
         on_delete=models.CASCADE,
         related_name="rows",
+        db_index=False,  # led by the unique (period, cadre) index
     )
     month = models.DateField(_("month"))
     cadre = models.ForeignKey(
-        Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="settled_months"
+        Cadre,
+        verbose_name=_("cadre"),
+        on_delete=models.PROTECT,
+        related_name="settled_months",
+        db_index=False,  # led by the (cadre, month) index
     )
     township = models.ForeignKey(
-        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="+"
+        Township,
+        verbose_name=_("township"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # led by the (township, month) index
     )
     village = models.ForeignKey(
         Village, verbose_name=_("village or community"), on_delete=models.PROTECT, related_name="+"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from attendance.models import DutyCheck, DutyCheckItem, Violation
 from cadres.models import Cadre, CadreStatus
-from longshan import audit, rulebook, scoping
+from longshan import audit, bulk, rulebook, scoping
 from training import selectors as training_selectors
 
 from . import rules
@@ -429,7 +429,8 @@ def settleable_cadres(month, township_id=None):
 
 
 def settlement_compute(month, *, today, versions, township_id=None):
-    """Return the unsaved rows of a month's settlement (of one township, if given).
+    """Return the rows of a month's settlement (of one township, if given): a dict of
+    SETTLED_COLUMNS per cadre.
 
     Six queries whatever the number of cadres: cadres, orders, named cadres, duty check
     findings, violations of the quarter, measures.
@@ -511,64 +512,114 @@ def settlement_compute(month, *, today, versions, township_id=None):
             unpaid[cadre_id][kind] |= rules.days_within(month, starts_on, ends_on)
     days = rules.days_in_month(month)
     penalty = values[rulebook.PERFORMANCE_DUTY_DAY_PENALTY]
+    without_orders = values[rulebook.PERFORMANCE_SCORE_WITHOUT_ORDERS]
+    no_pay_below = values[rulebook.PERFORMANCE_NO_PAY_BELOW_SCORE]
+    # The rules are pure functions of a handful of values that most cadres share (the
+    # village's orders; no finding, violation or measure): each set is worked out once.
+    dispatch_of = {}
+    settled_of = {}
     rows = []
     for cadre_id, village_id, township, post in cadres:
-        mine = [
+        mine = tuple(
             (weight, score, on_time)
-            for pk, weight, score, on_time in orders_of_village.get(village_id, [])
+            for pk, weight, score, on_time in orders_of_village.get(village_id, ())
             if not named.get(pk) or cadre_id in named[pk]
-        ]
-        dispatch = rules.dispatch_score(
-            mine, score_without_orders=values[rulebook.PERFORMANCE_SCORE_WITHOUT_ORDERS]
         )
+        dispatch = dispatch_of.get(mine)
+        if dispatch is None:
+            dispatch = dispatch_of[mine] = rules.dispatch_score(
+                mine, score_without_orders=without_orders
+            )
         suspended = unpaid[cadre_id]["suspension"] if cadre_id in unpaid else set()
         dismissed = unpaid[cadre_id]["dismissal"] if cadre_id in unpaid else set()
         noncompliant = (
             len(short_days[cadre_id] - suspended - dismissed) if cadre_id in short_days else 0
         )
-        score = rules.monthly_score(
-            dispatch=dispatch.score, noncompliant_days=noncompliant, penalty_per_day=penalty
+        shares = (
+            month_share.get(cadre_id, rules.ZERO),
+            quarter_share.get(cadre_id, rules.ZERO),
+            measure_share.get(cadre_id, rules.ZERO),
         )
-        ratio = rules.performance_ratio(
-            score, no_pay_below=values[rulebook.PERFORMANCE_NO_PAY_BELOW_SCORE]
-        )
-        deduction = rules.deduction_share(
-            violation_month=month_share[cadre_id],
-            violation_quarter=quarter_share[cadre_id],
-            measures=measure_share[cadre_id],
-        )
-        paid_share = rules.paid_day_share(days=days, unpaid_days=len(suspended | dismissed))
-        rows.append(
-            CadreMonth(
-                month=month,
-                cadre_id=cadre_id,
-                township_id=township,
-                village_id=village_id,
-                post=post,
-                orders=dispatch.orders,
-                orders_late=dispatch.late,
-                orders_unscored=dispatch.unscored,
-                dispatch_score=dispatch.score,
-                noncompliant_duty_days=noncompliant,
-                duty_penalty_per_day=penalty,
-                monthly_score=score,
-                performance_ratio=ratio,
-                violations=month_count[cadre_id],
-                violation_month_share=min(rules.ONE, month_share[cadre_id]),
-                violation_quarter_share=quarter_share[cadre_id],
-                measure_share=min(rules.ONE, measure_share[cadre_id]),
-                deduction_share=deduction,
-                days_in_month=days,
-                suspension_days=len(suspended),
-                dismissal_days=len(dismissed),
-                paid_day_share=paid_share,
-                payable_performance_ratio=rules.payable_performance_ratio(
-                    ratio=ratio, deduction=deduction, paid_days=paid_share
-                ),
-                rule_versions=versions,
+        inputs = (dispatch.score, noncompliant, shares, len(suspended | dismissed))
+        settled = settled_of.get(inputs)
+        if settled is None:
+            settled = settled_of[inputs] = _settled_values(
+                *inputs, penalty=penalty, no_pay_below=no_pay_below, days=days
             )
+        rows.append(
+            {
+                "cadre_id": cadre_id,
+                "township_id": township,
+                "village_id": village_id,
+                "post": post,
+                "orders": dispatch.orders,
+                "orders_late": dispatch.late,
+                "orders_unscored": dispatch.unscored,
+                "dispatch_score": dispatch.score,
+                "noncompliant_duty_days": noncompliant,
+                "duty_penalty_per_day": penalty,
+                "violations": month_count.get(cadre_id, 0),
+                "violation_month_share": min(rules.ONE, shares[0]),
+                "violation_quarter_share": shares[1],
+                "measure_share": min(rules.ONE, shares[2]),
+                "days_in_month": days,
+                "suspension_days": len(suspended),
+                "dismissal_days": len(dismissed),
+                **settled,
+            }
         )
     return rows
+
+
+def _settled_values(
+    dispatch_score, noncompliant, shares, unpaid_days, *, penalty, no_pay_below, days
+):
+    """Return the score, ratios and shares the rules give for one set of a cadre's facts."""
+    score = rules.monthly_score(
+        dispatch=dispatch_score, noncompliant_days=noncompliant, penalty_per_day=penalty
+    )
+    ratio = rules.performance_ratio(score, no_pay_below=no_pay_below)
+    month, quarter, measures = shares
+    deduction = rules.deduction_share(
+        violation_month=month, violation_quarter=quarter, measures=measures
+    )
+    paid_share = rules.paid_day_share(days=days, unpaid_days=unpaid_days)
+    return {
+        "monthly_score": score,
+        "performance_ratio": ratio,
+        "deduction_share": deduction,
+        "paid_day_share": paid_share,
+        "payable_performance_ratio": rules.payable_performance_ratio(
+            ratio=ratio, deduction=deduction, paid_days=paid_share
+        ),
+    }
+
+
+# What a settlement row holds besides its period, month and rules (the same in each row).
+SETTLED_COLUMNS = (
+    "cadre_id",
+    "township_id",
+    "village_id",
+    "post",
+    "orders",
+    "orders_late",
+    "orders_unscored",
+    "dispatch_score",
+    "noncompliant_duty_days",
+    "duty_penalty_per_day",
+    "violations",
+    "violation_month_share",
+    "violation_quarter_share",
+    "measure_share",
+    "days_in_month",
+    "suspension_days",
+    "dismissal_days",
+    "monthly_score",
+    "performance_ratio",
+    "deduction_share",
+    "paid_day_share",
+    "payable_performance_ratio",
+)
 
 
 def _claim(month, *, actor, now, township_ids):
@@ -676,9 +727,16 @@ def _write(period_id, run_id, rows, *, township_ids, actor, now):
     else:
         pending = []
     replaced = old.delete()[0]
-    for row in rows:
-        row.period_id = period.pk
-    CadreMonth.objects.bulk_create(rows)
+    bulk.insert(
+        CadreMonth,
+        SETTLED_COLUMNS,
+        [tuple(row[column] for column in SETTLED_COLUMNS) for row in rows],
+        constants={
+            "period_id": period.pk,
+            "month": period.month,
+            "rule_versions": period.rule_versions,
+        },
+    )
     period.pending_townships = pending
     if not pending:
         period.run_id = ""
