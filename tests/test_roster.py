@@ -182,6 +182,57 @@ def test_filters_by_township_village_post_status_and_education(county, client):
     assert names(education="bachelor", township=b.pk) == {county.cadres["b1_clerk"].pk}
 
 
+def _village_choices(response):
+    """Return the pks the roster's village filter offers (the empty choice left out)."""
+    field = response.context["filter"].form.fields["village"]
+    return {value for value, _label in field.widget.choices if value != ""}
+
+
+def test_village_choices_follow_the_chosen_township(county, client):
+    client.force_login(county.users.county)
+    url = reverse("cadres:cadre_list")
+    a1, a2, b1, b2 = (county.villages[key].pk for key in ("a1", "a2", "b1", "b2"))
+    # Given a county small enough to offer every village, no township chosen: all four
+    assert _village_choices(client.get(url)) == {a1, a2, b1, b2}
+    # When township B is chosen, then only its villages are offered
+    assert _village_choices(client.get(url, {"township": county.townships["b"].pk})) == {b1, b2}
+    # and a village chosen alone (a link) offers its own township's villages
+    response = client.get(url, {"village": b1})
+    assert _village_choices(response) == {b1, b2}
+    assert {cadre.village_id for cadre in response.context["page"]} == {b1}
+    # A township official is offered the villages of their own township
+    client.force_login(county.users.official_a)
+    assert _village_choices(client.get(url)) == {a1, a2}
+
+
+def test_too_many_villages_wait_for_a_township(county, client, monkeypatch):
+    # Given more villages in scope than one select should offer (a province)
+    monkeypatch.setattr("cadres.filters.VILLAGE_CHOICES_LIMIT", 3)
+    client.force_login(county.users.county)
+    url = reverse("cadres:cadre_list")
+    # When no township is chosen, then no village is offered: the select asks for one
+    response = client.get(url)
+    assert _village_choices(response) == set()
+    assert 'data-testid="village-filter"' in response.content.decode()
+    # and the list still shows every cadre
+    assert response.context["page"].paginator.count == 12
+    # When a township is chosen, then its villages are offered and filter the list
+    b1 = county.villages["b1"]
+    response = client.get(url, {"township": b1.township_id, "village": b1.pk})
+    assert _village_choices(response) == {b1.pk, county.villages["b2"].pk}
+    assert {cadre.village_id for cadre in response.context["page"]} == {b1.pk}
+
+
+def test_the_roster_filters_run_the_same_queries_above_the_village_limit(
+    county, client, monkeypatch
+):
+    client.force_login(county.users.county)
+    url = reverse("cadres:cadre_list")
+    offered_all = count_queries(client, url)
+    monkeypatch.setattr("cadres.filters.VILLAGE_CHOICES_LIMIT", 3)
+    assert count_queries(client, url) == offered_all
+
+
 def test_sorting_by_birth_date_both_ways(county, client):
     client.force_login(county.users.county)
     url = reverse("cadres:cadre_list")
