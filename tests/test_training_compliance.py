@@ -249,6 +249,43 @@ def test_the_summary_counts_short_cadres_by_township_then_by_village(county, cli
     ]
 
 
+@pytest.mark.parametrize("params", [{}, {"show": "all"}, {"township": "b"}])
+def test_pages_narrowed_by_the_summary_list_exactly_the_rows_in_order(
+    county, client, settings, params
+):
+    # Given pages of 5 rows, so that pages start and end inside townships and villages
+    settings.LIST_PAGE_SIZE = 5
+    attend(county.cadres["a2_clerk"], "6")
+    if "township" in params:
+        params = {**params, "township": county.townships[params["township"]].pk}
+    # When county staff page through the compliance list
+    pages, number = [], 1
+    while True:
+        response = compliance(client, county.users.county, page=number, **params)
+        pages += [cadre.pk for cadre, _cells in response.context["rows"]]
+        if not response.context["page"].has_next():
+            break
+        number += 1
+    # Then the pages, end to end, are the rows in the list's order, each once
+    short_only = params.get("show") != "all"
+    expected = selectors.compliance_rows(
+        county.users.county,
+        year=2026,
+        minimum=D("5"),
+        short_only=short_only,
+        township_id=params.get("township"),
+    )
+    assert pages == [cadre.pk for cadre in expected]
+    assert response.context["page"].paginator.count == len(pages)
+
+
+def test_nobody_is_short_of_a_minimum_of_zero(county):
+    summary = selectors.compliance_summary(county.users.county, year=2026, minimum=D("0"))
+    assert [unit["short"] for unit in summary["rows"]] == [0, 0]
+    rows = selectors.compliance_rows(county.users.county, year=2026, minimum=D("0"))
+    assert list(rows) == []
+
+
 def test_an_official_cannot_filter_into_another_township(county, client):
     response = compliance(client, county.users.official_a, township=county.townships["b"].pk)
     assert {cadre.village.township_id for cadre, _ in response.context["rows"]} == {

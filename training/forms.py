@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.forms import DateInput
 from cadres.models import Post, Township, Village
+from longshan.forms import QuickSelect
 
 from . import rules
 from .models import EducationProgrammeEntry, Secondment, TrainingEvent
@@ -214,10 +215,18 @@ class ComplianceFilterForm(forms.Form):
 
     year = forms.IntegerField(label=_("Year"), min_value=FIRST_YEAR, max_value=2100)
     township = forms.ModelChoiceField(
-        label=_("Township"), queryset=Township.objects.none(), required=False, empty_label=_("All")
+        label=_("Township"),
+        queryset=Township.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=QuickSelect,
     )
     village = forms.ModelChoiceField(
-        label=_("Village"), queryset=Village.objects.none(), required=False, empty_label=_("All")
+        label=_("Village"),
+        queryset=Village.objects.none(),
+        required=False,
+        empty_label=_("All"),
+        widget=QuickSelect,
     )
     show = forms.ChoiceField(
         label=_("Show"),

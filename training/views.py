@@ -318,8 +318,9 @@ def compliance(request):
     if not scoping.may_see_training_compliance(user):
         raise Http404
     form, filters, minimum, short_only = _compliance_filters(request)
+    summary = selectors.compliance_summary(user, minimum=minimum, **filters)
     cadres = selectors.compliance_rows(user, minimum=minimum, short_only=short_only, **filters)
-    page = _page(request, cadres)
+    page = _page(request, selectors.CompliancePage(cadres, summary, short_only=short_only))
     return render(
         request,
         "training/compliance.html",
@@ -328,7 +329,7 @@ def compliance(request):
             "year": filters["year"],
             "minimum": minimum,
             "short_only": short_only,
-            "summary": selectors.compliance_summary(user, minimum=minimum, **filters),
+            "summary": summary,
             "page": page,
             "columns": reports.compliance_columns(),
             "rows": list(zip(page, reports.compliance_table(page, minimum=minimum), strict=True)),
