@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce
 
 from cadres.models import CadreStatus, Township, Village
 from longshan import rulebook, scoping
+from longshan.paging import RowsByUnit
 
 from . import rules
 from .models import (
@@ -163,7 +164,7 @@ def compliance_summary(user, *, year, minimum, township_id=None, village_id=None
             cadres=Count("id"),
             short=Count("id", filter=short_of_minimum(year, minimum)),
         )
-        # In the order of the rows' list (compliance_rows), which CompliancePage relies on.
+        # In the order of the rows' list (compliance_rows), which compliance_page relies on.
         .order_by("township_code", "code")
     )
     summary = []
@@ -182,34 +183,18 @@ def compliance_summary(user, *, year, minimum, township_id=None, village_id=None
     return {"by_village": by_village, "rows": summary}
 
 
-class CompliancePage:
-    """The compliance rows as the page's paginator reads them, narrowed by the summary.
+def compliance_page(rows, summary, *, short_only):
+    """Return the compliance rows for a paginator, read a page's townships at a time.
 
     The summary counts each unit's rows in the order the rows are listed (township, then
-    village), so a page reads only the units its slice covers: one or two townships'
-    cadres, not a sort of a whole province's. Its length is the summary's total: no COUNT.
+    village), so a page reads only the units it covers and needs no COUNT.
     """
-
-    def __init__(self, rows, summary, *, short_only):
-        self.rows = rows
-        self.unit_field = "village_id" if summary["by_village"] else "village__township_id"
-        counted = "short" if short_only else "cadres"
-        self.units = [(unit["id"], unit[counted]) for unit in summary["rows"]]
-
-    def count(self):
-        return sum(n for _unit, n in self.units)
-
-    def __getitem__(self, part):
-        covered, first, position = [], 0, 0
-        for unit, n in self.units:
-            if n and position < part.stop and position + n > part.start:
-                first = first if covered else position
-                covered.append(unit)
-            position += n
-        if not covered:
-            return []
-        rows = self.rows.filter(**{f"{self.unit_field}__in": covered})
-        return list(rows[part.start - first : part.stop - first])
+    counted = "short" if short_only else "cadres"
+    return RowsByUnit(
+        rows,
+        [(unit["id"], unit[counted]) for unit in summary["rows"]],
+        unit_field="village_id" if summary["by_village"] else "village__township_id",
+    )
 
 
 def compliance_filter_choices(user, *, township_id=None):

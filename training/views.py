@@ -320,7 +320,7 @@ def compliance(request):
     form, filters, minimum, short_only = _compliance_filters(request)
     summary = selectors.compliance_summary(user, minimum=minimum, **filters)
     cadres = selectors.compliance_rows(user, minimum=minimum, short_only=short_only, **filters)
-    page = _page(request, selectors.CompliancePage(cadres, summary, short_only=short_only))
+    page = _page(request, selectors.compliance_page(cadres, summary, short_only=short_only))
     return render(
         request,
         "training/compliance.html",
