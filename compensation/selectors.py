@@ -7,6 +7,7 @@ from django.db.models import Count, Sum
 
 from cadres.models import Township
 from longshan import rulebook, scoping
+from longshan.paging import RowsByUnit
 
 from .models import (
     Benefit,
@@ -97,6 +98,24 @@ def township_subtotals(user, payroll):
         for row in rows
     ]
     return sorted(result, key=lambda row: row["township"].code)
+
+
+def payroll_entries_page(entries, subtotals, township=None):
+    """Return the payslips for a paginator, read a page's townships at a time.
+
+    The subtotals count each township's payslips, in the order the payslips are listed
+    (township code first), so a page reads only the townships it covers and needs no
+    COUNT: a province's 72,000 payslips are not sorted for each page of 50.
+    """
+    return RowsByUnit(
+        entries,
+        [
+            (row["township_id"], row["cadres"])
+            for row in subtotals
+            if township is None or row["township_id"] == township.pk
+        ],
+        unit_field="township_id",
+    )
 
 
 def sheet_context(payroll, *, entries, township=None):

@@ -114,7 +114,7 @@ def payroll_detail(request, pk):
         {
             "payroll": payroll,
             "subtotals": subtotals,
-            "page": _page(request, entries),
+            "page": _page(request, selectors.payroll_entries_page(entries, subtotals, township)),
             "township": township,
             "query": f"township={township.pk}" if township else "",
             "may_run": scoping.may_run_payroll(user),

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from compensation import selectors
 from compensation.models import PayrollDocument, PayrollEntry
 
 from .compensation_fixtures import pay_rules, run, settle  # noqa: F401
@@ -209,3 +210,33 @@ def test_pages_run_the_same_queries_whatever_the_data_size(county, objects, clie
     settle(OCTOBER)
     run(OCTOBER)
     assert count() == small
+
+
+@pytest.mark.parametrize(
+    "role, township", [("county", None), ("county", "b"), ("official_a", None)]
+)
+def test_payslip_pages_list_every_payslip_once_in_sheet_order(
+    county, objects, client, settings, role, township
+):
+    # Given pages of 5 payslips, so that pages begin and end inside townships
+    settings.LIST_PAGE_SIZE = 5
+    user = getattr(county.users, role)
+    client.force_login(user)
+    payroll = objects.payroll["oct"]
+    params = {"township": county.townships[township].pk} if township else {}
+    # When the user pages through the payroll page's payslips
+    shown, number = [], 1
+    while True:
+        response = client.get(
+            reverse("compensation:payroll_detail", args=[payroll.pk]), {**params, "page": number}
+        )
+        shown += [entry.pk for entry in response.context["page"]]
+        if not response.context["page"].has_next():
+            break
+        number += 1
+    # Then they are the user's payslips in sheet order, each once
+    expected = selectors.payroll_entries(
+        user, payroll, township_id=params.get("township")
+    ).values_list("pk", flat=True)
+    assert shown == list(expected) and shown
+    assert response.context["page"].paginator.count == len(shown)
