@@ -11,7 +11,15 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Sum,
+)
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
@@ -379,16 +387,24 @@ def departures_table(unit, *, year):
 def rank_table(unit, units, *, on):
     """Return the count of cadres in post at each rank level on a date, by unit (§7, §9.2)."""
     where, group = unit.scope("village")
-    in_force = (
-        RankStep.objects.filter(cadre_id=OuterRef("pk"), effective_from__lte=on)
-        .order_by("-effective_from", "-id")
-        .values("level")[:1]
+    # The step in force is the cadre's latest up to the date: joined with no later one
+    # (one anti-join for all cadres, not a sorted subquery per cadre; a cadre has at most
+    # one step a day). Cadres without a step up to the date have no rank.
+    later = RankStep.objects.filter(
+        cadre_id=OuterRef("pk"),
+        effective_from__gt=OuterRef("step_up_to_date__effective_from"),
+        effective_from__lte=on,
     )
     counts = {}
     for row in (
         Cadre.objects.filter(status__in=SITTING, is_full_time=True, **where)
-        .annotate(rank_level=Subquery(in_force))
-        .values(group, "rank_level")
+        .annotate(
+            step_up_to_date=FilteredRelation(
+                "rank_steps", condition=Q(rank_steps__effective_from__lte=on)
+            )
+        )
+        .filter(Q(step_up_to_date__isnull=True) | ~Exists(later))
+        .values(group, rank_level=F("step_up_to_date__level"))
         .annotate(n=Count("pk"))
         .order_by()
     ):
@@ -672,22 +688,13 @@ def leave_table(unit, units, *, month):
 def training_table(unit, units, *, year, minimum):
     """Return how many cadres in post have the year's training days so far (§6.1)."""
     where, group = unit.scope("village")
-    days = (
-        training_selectors.counting_attendances(year)
-        .filter(cadre_id=OuterRef("pk"))
-        .values("cadre_id")
-        .annotate(total=Sum("days"))
-        .values("total")
-    )
-    decimal = DecimalField(max_digits=7, decimal_places=1)
     by_unit = {
         row.pop(group): row
         for row in Cadre.objects.filter(status__in=SITTING, is_full_time=True, **where)
-        .annotate(training_days=Coalesce(Subquery(days, output_field=decimal), Value(0, decimal)))
         .values(group)
         .annotate(
             sitting=Count("pk"),
-            compliant=Count("pk", filter=Q(training_days__gte=minimum)),
+            compliant=Count("pk", filter=training_selectors.reached_minimum(year, minimum)),
         )
         .order_by()
     }

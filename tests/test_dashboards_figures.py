@@ -338,6 +338,27 @@ def test_rank_levels_by_township(figures):
     assert table.total == [0] * 8 + [1, 1, 8, 10]
 
 
+def test_a_cadre_counts_once_at_the_level_of_their_latest_step(figures):
+    # Given b1's clerk placed at level 10 in 2024 and raised to 8 in 2026
+    for kind, level, since in [
+        ("placement", 10, datetime.date(2024, 1, 1)),
+        ("adjustment", 8, datetime.date(2026, 3, 1)),
+    ]:
+        RankStep.objects.create(
+            cadre=figures.county.cadres["b1_clerk"],
+            kind=kind,
+            level=level,
+            rule_level=level,
+            effective_from=since,
+            first_counted_year=since.year,
+            reason="测试",
+            override_reason="",
+        )
+    # When the county's rank table is drawn, then they count once, at level 8
+    rows = by_label(county_tables(figures.county)["ranks"])
+    assert rows["民安街道"] == [0] * 7 + [1, 0, 0, 4, 5]
+
+
 # ---------------------------------------------------------------- §9.2 work
 
 

@@ -97,15 +97,14 @@ def with_training_days(cadres, year):
     )
 
 
-def short_of_minimum(year, minimum):
-    """Return a filter on cadres: those whose counting days in `year` are below `minimum`.
+def reached_minimum(year, minimum):
+    """Return a filter on cadres: those whose counting days in `year` reach `minimum`.
 
-    Written as "not among those who reached it": one grouped pass over the year's
-    attendances, instead of summing each cadre's attendances apart (a subquery per cadre
-    costs 0.7 s over a province's 72,000 cadres).
+    One grouped pass over the year's attendances, instead of summing each cadre's
+    attendances apart (a subquery per cadre costs 0.7 s over a province's 72,000 cadres).
     """
     if minimum <= 0:
-        return Q(pk__in=[])
+        return Q(pk__isnull=False)
     reached = (
         counting_attendances(year)
         .order_by()
@@ -114,7 +113,12 @@ def short_of_minimum(year, minimum):
         .filter(total__gte=minimum)
         .values("cadre_id")
     )
-    return ~Q(pk__in=reached)
+    return Q(pk__in=reached)
+
+
+def short_of_minimum(year, minimum):
+    """Return a filter on cadres: those whose counting days in `year` are below `minimum`."""
+    return ~reached_minimum(year, minimum)
 
 
 # ---------------------------------------------------------------- yearly compliance (§6.1)
