@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from attendance.models import Violation
 from cadres.models import Cadre
-from longshan import audit, rulebook, scoping
+from longshan import audit, bulk, rulebook, scoping
 from performance import rules as performance_rules
 from performance.models import CadreMonth, Measure, SettlementMonth
 
@@ -199,7 +199,7 @@ def _deduction_notes(month):
 
 
 def payroll_compute(month, *, values):
-    """Return [(unsaved entry, [unsaved lines])] of a month's payroll.
+    """Return [(entry, [rules.Line])] of a month's payroll, an entry a dict of ENTRY_COLUMNS.
 
     A fixed number of queries whatever the number of cadres: settlement rows, own
     standards, rank pay (two), deduction reasons (two), rewards, benefits, adjustments,
@@ -233,26 +233,37 @@ def payroll_compute(month, *, values):
     performance_paid = {}
     standards = {}
     units = {}
+    # The pay rules are pure: cadres with the same standard, rank pay and settled shares
+    # (and no deduction reasons of their own) get the same lines, worked out once.
+    month_lines_of = {}
     for row in settled:
         cadre_id = row["cadre_id"]
         standard = own.get(cadre_id, values[rulebook.PAY_STANDARD_PREFIX + row["post"]])
         standards[cadre_id] = standard
         units[cadre_id] = (row["township_id"], row["village_id"], row["post"], row["monthly_score"])
-        month_lines, performance_paid[cadre_id] = rules.pay_lines(
-            standard=standard,
-            base_share=base_share,
-            rank_pay=rank_pay.get(cadre_id, rules.ZERO),
-            settled=rules.SettledMonth(
-                performance_ratio=row["performance_ratio"],
-                violation_month_share=row["violation_month_share"],
-                violation_quarter_share=row["violation_quarter_share"],
-                measure_share=row["measure_share"],
-                deduction_share=row["deduction_share"],
-                paid_day_share=row["paid_day_share"],
-            ),
-            half_up=half_up,
-            notes=notes.get(cadre_id),
+        settled_month = rules.SettledMonth(
+            performance_ratio=row["performance_ratio"],
+            violation_month_share=row["violation_month_share"],
+            violation_quarter_share=row["violation_quarter_share"],
+            measure_share=row["measure_share"],
+            deduction_share=row["deduction_share"],
+            paid_day_share=row["paid_day_share"],
         )
+        cadre_notes = notes.get(cadre_id)
+        key = (standard, rank_pay.get(cadre_id, rules.ZERO), settled_month)
+        worked_out = None if cadre_notes else month_lines_of.get(key)
+        if worked_out is None:
+            worked_out = rules.pay_lines(
+                standard=standard,
+                base_share=base_share,
+                rank_pay=key[1],
+                settled=settled_month,
+                half_up=half_up,
+                notes=cadre_notes,
+            )
+            if not cadre_notes:
+                month_lines_of[key] = worked_out
+        month_lines, performance_paid[cadre_id] = worked_out
         lines_of[cadre_id].extend(month_lines)
     # Quarter take-back (§4.4): the performance pay of the quarter's earlier months that
     # are already approved or locked, less what other payrolls have taken back already.
@@ -314,16 +325,19 @@ def payroll_compute(month, *, values):
                         "reward", part, "compensation.reward", f"{reward.year} {reward.title}"
                     )
                 )
-    # Insurance subsidy (§8.4), for every cadre in post.
-    for row in settled:
-        subsidy = rules.insurance_subsidy(
-            post=row["post"],
+    # Insurance subsidy (§8.4), for every cadre in post: one amount a post.
+    subsidy_of = {
+        post: rules.insurance_subsidy(
+            post=post,
             pension=values[rulebook.PAY_PENSION_CONTRIBUTION],
             medical=values[rulebook.PAY_MEDICAL_CONTRIBUTION],
             share=values[rulebook.PAY_INSURANCE_SUBSIDY_SHARE],
             half_up=half_up,
         )
-        if subsidy:
+        for post in {row["post"] for row in settled}
+    }
+    for row in settled:
+        if subsidy := subsidy_of[row["post"]]:
             lines_of[row["cadre_id"]].append(rules.Line("insurance", subsidy, "compensation"))
     # One-off payments, adjustments, collective shares and carried amounts of the month.
     for cadre_id, kind, amount, note in Benefit.objects.filter(
@@ -356,24 +370,44 @@ def payroll_compute(month, *, values):
         performance_paid[cadre_id] = rules.ZERO
     result = []
     order = {row["cadre_id"]: index for index, row in enumerate(settled)}
+    closed_of = {}
     for cadre_id in sorted(lines_of, key=lambda c: (order.get(c, len(order)), c)):
-        lines, gross, deductions, net = rules.close_lines(lines_of[cadre_id], month=month)
+        cadre_lines = tuple(lines_of[cadre_id])
+        closed = closed_of.get(cadre_lines)
+        if closed is None:
+            closed = closed_of[cadre_lines] = rules.close_lines(cadre_lines, month=month)
+        lines, gross, deductions, net = closed
         township_id, village_id, post, score = units[cadre_id]
-        entry = PayrollEntry(
-            month=month,
-            cadre_id=cadre_id,
-            township_id=township_id,
-            village_id=village_id,
-            post=post,
-            annual_standard=standards[cadre_id],
-            monthly_score=score,
-            performance_paid=performance_paid[cadre_id],
-            gross=gross,
-            deductions=deductions,
-            net=net,
-        )
+        entry = {
+            "cadre_id": cadre_id,
+            "township_id": township_id,
+            "village_id": village_id,
+            "post": post,
+            "annual_standard": standards[cadre_id],
+            "monthly_score": score,
+            "performance_paid": performance_paid[cadre_id],
+            "gross": gross,
+            "deductions": deductions,
+            "net": net,
+        }
         result.append((entry, lines))
     return result
+
+
+# What a payroll entry holds besides its payroll and month; and a line besides its entry.
+ENTRY_COLUMNS = (
+    "cadre_id",
+    "township_id",
+    "village_id",
+    "post",
+    "annual_standard",
+    "monthly_score",
+    "performance_paid",
+    "gross",
+    "deductions",
+    "net",
+)
+LINE_COLUMNS = ("entry_id", "position", "kind", "amount", "source", "note", "refers_to_month")
 
 
 def _payroll_inputs(month):
@@ -412,40 +446,45 @@ def payroll_run(month, *, actor=None, now):
     _payroll_inputs(month)
     values, versions = _rule_versions(PAY_RULES, month)
     computed = payroll_compute(month, values=values)
-    replaced = PayrollEntry.objects.filter(payroll=payroll).count()
-    PayrollLine.objects.filter(entry__payroll=payroll).delete()
-    PayrollEntry.objects.filter(payroll=payroll).delete()
+    bulk.delete(PayrollLine.objects.filter(entry__payroll=payroll))
+    replaced = bulk.delete(PayrollEntry.objects.filter(payroll=payroll))
     reviews = list(payroll.reviews.values_list("township_id", flat=True))
     payroll.reviews.all().delete()
-    entries = []
-    for entry, _lines in computed:
-        entry.payroll = payroll
-        entries.append(entry)
-    PayrollEntry.objects.bulk_create(entries, batch_size=500)
-    PayrollLine.objects.bulk_create(
+    bulk.insert(
+        PayrollEntry,
+        ENTRY_COLUMNS,
+        [tuple(entry[column] for column in ENTRY_COLUMNS) for entry, _lines in computed],
+        constants={"payroll_id": payroll.pk, "month": month},
+    )
+    entry_of = dict(
+        PayrollEntry.objects.filter(payroll=payroll).values_list("cadre_id", "pk").order_by()
+    )
+    bulk.insert(
+        PayrollLine,
+        LINE_COLUMNS,
         [
-            PayrollLine(
-                entry_id=entry.pk,
-                position=position,
-                kind=line.kind,
-                amount=line.amount,
-                source=line.source,
-                note=line.note[:300],
-                refers_to_month=line.refers_to_month,
+            (
+                entry_of[entry["cadre_id"]],
+                position,
+                line.kind,
+                line.amount,
+                line.source,
+                line.note[:300],
+                line.refers_to_month,
             )
             for entry, lines in computed
             for position, line in enumerate(lines, start=1)
         ],
-        batch_size=1000,
     )
+    entries = [entry for entry, _lines in computed]
     before = audit.snapshot(payroll, ["status", "cadre_count", "net_total"])
     payroll.status = PayrollMonth.Status.COMPUTED
     payroll.computed_at = now
     payroll.computed_by = actor if getattr(actor, "pk", None) else None
     payroll.cadre_count = len(entries)
-    payroll.gross_total = sum((e.gross for e in entries), rules.ZERO)
-    payroll.deduction_total = sum((e.deductions for e in entries), rules.ZERO)
-    payroll.net_total = sum((e.net for e in entries), rules.ZERO)
+    payroll.gross_total = sum((e["gross"] for e in entries), rules.ZERO)
+    payroll.deduction_total = sum((e["deductions"] for e in entries), rules.ZERO)
+    payroll.net_total = sum((e["net"] for e in entries), rules.ZERO)
     payroll.rule_versions = versions
     payroll.save()
     changes = audit.diff(before, audit.snapshot(payroll, ["status", "cadre_count", "net_total"]))
