@@ -26,12 +26,11 @@ def _levels_on(cadre_ids, on):
     cadres = Cadre.objects.all()
     if cadre_ids is not None:
         cadres = cadres.filter(pk__in=list(cadre_ids))
-    return dict(
-        cadres.annotate(rank_level=Subquery(in_force))
-        .filter(rank_level__isnull=False)
-        .order_by()
-        .values_list("pk", "rank_level")
+    # Cadres without a step are left out here, not in SQL, which would run the subquery twice.
+    levels = (
+        cadres.annotate(rank_level=Subquery(in_force)).order_by().values_list("pk", "rank_level")
     )
+    return {pk: level for pk, level in levels if level is not None}
 
 
 def level_by_cadre(cadre_ids, *, on: datetime.date) -> dict[int, int]:
