@@ -474,6 +474,7 @@ def settlement_compute(month, *, today, versions, township_id=None):
             kind__in=[DutyCheckItem.Kind.MISSING_LOG, DutyCheckItem.Kind.SHORT_HOURS],
         )
         .values_list("cadre_id", "check_run__date")
+        .order_by()
         .distinct()
     ):
         short_days[cadre_id].add(day)
@@ -657,8 +658,11 @@ def _claim(month, *, actor, now, township_ids):
 def _townships_of(month, period):
     """Return the townships a run writes: those with cadres to settle or rows to replace."""
     return set(
-        settleable_cadres(month).values_list("village__township_id", flat=True).distinct()
-    ) | set(period.rows.values_list("township_id", flat=True).distinct())
+        settleable_cadres(month)
+        .order_by()
+        .values_list("village__township_id", flat=True)
+        .distinct()
+    ) | set(period.rows.order_by().values_list("township_id", flat=True).distinct())
 
 
 def _release(period_id, run_id):
@@ -681,7 +685,12 @@ def settlement_run(month, *, actor=None, now, today=None, split=False):
     townships = (
         _townships_of(month, period)
         if period
-        else set(settleable_cadres(month).values_list("village__township_id", flat=True).distinct())
+        else set(
+            settleable_cadres(month)
+            .order_by()
+            .values_list("village__township_id", flat=True)
+            .distinct()
+        )
     )
     period = _claim(month, actor=actor, now=now, township_ids=townships)
     if split and townships:
