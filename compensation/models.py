@@ -497,3 +497,41 @@ class PayrollDocument(models.Model):
 
     def __str__(self):
         return f"{self.payroll} {self.township_id or 'county'} {self.status}"
+
+
+class PayrollDocumentPart(models.Model):
+    """One township's pages of the county payroll PDF: each part is rendered by a worker of
+    its own, and the last one done has them merged in order (issue 10)."""
+
+    Status = DocumentStatus
+
+    document = models.ForeignKey(
+        PayrollDocument, verbose_name=_("document"), on_delete=models.CASCADE, related_name="parts"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    township = models.ForeignKey(
+        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="+"
+    )
+    first_number = models.PositiveIntegerField(_("number of its first row"))
+    rows = models.PositiveIntegerField(_("rows"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    file = models.FileField(_("file"), upload_to="compensation/payroll/parts/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("payroll document part")
+        verbose_name_plural = _("payroll document parts")
+        ordering = ["document", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "position"], name="payroll_document_part_position"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=DocumentStatus.values), name="payroll_document_part_status"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.document_id} #{self.position} {self.status}"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from longshan.pdf import render_pdf
+from longshan.pdf import merge_pdfs, render_pdf
 from longshan.spreadsheets import neutralise
 
 MONEY_FORMAT = "#,##0.00"
@@ -43,11 +43,35 @@ def sheet_title(context):
 
 def payroll_pdf(context, *, language=None):
     """Return the PDF bytes of a payroll sheet (A4 landscape, header on every page)."""
+    return payroll_pdf_part(context, first=True, last=True, numbered=True, language=language)
+
+
+def payroll_pdf_part(context, *, first, last, numbered=False, language=None):
+    """Return the PDF bytes of part of a payroll sheet: the heading only on the `first`
+    part, the total and signatures only on the `last`, page numbers only when `numbered`
+    (a merged sheet gets them from `payroll_pdf_merge`)."""
     with translation.override(language or translation.get_language()):
         return render_pdf(
             "compensation/payroll_pdf.html",
-            {**context, "title": sheet_title(context), "headers": column_headers()},
+            {
+                **context,
+                "title": sheet_title(context),
+                "headers": column_headers(),
+                "first_part": first,
+                "last_part": last,
+                "numbered": numbered,
+            },
         )
+
+
+# The sheet's bottom page margin (payroll_pdf.html), where the merged pages are numbered.
+PAGE_FOOT_MM = 14
+
+
+def payroll_pdf_merge(parts):
+    """Return one PDF of the parts (bytes or binary files, in order), its pages numbered
+    "n / total" where a sheet rendered whole has them."""
+    return merge_pdfs(parts, number_pages=True, foot_mm=PAGE_FOOT_MM)
 
 
 def _append(sheet, values, *, bold=False):

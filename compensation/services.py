@@ -837,11 +837,16 @@ def payroll_document_start(payroll, *, actor, township=None):
     return document
 
 
-def payroll_document_run(document_id, *, now):
-    """Render a queued payroll PDF, saving its progress; a finished one is left alone."""
+def payroll_document_run(document_id, *, now, queue=None):
+    """Render a queued payroll PDF, saving its progress; a finished one is left alone.
+
+    A township's sheet is rendered whole. The county's is split into one part per township
+    (issue 10): the parts are queued (to `queue`, the caller's, if given) for parallel
+    workers (`payroll_document_part_run`), and the document stays running until the last
+    part done has them merged.
+    """
     from django.core.files.base import ContentFile
 
-    from . import reports, selectors
     from .models import PayrollDocument
 
     Status = PayrollDocument.Status
@@ -852,21 +857,14 @@ def payroll_document_run(document_id, *, now):
         return PayrollDocument.objects.filter(pk=document_id).first()
     document = PayrollDocument.objects.select_related("payroll", "township").get(pk=document_id)
     try:
-        entries = document.payroll.entries.select_related(
-            "cadre__bank_account", "village", "township"
-        ).order_by("township__code", "village__code", "post", "cadre_id")
-        if document.township_id:
-            entries = entries.filter(township_id=document.township_id)
-        context = selectors.sheet_context(
-            document.payroll, entries=entries, township=document.township
-        )
-        PayrollDocument.objects.filter(pk=document_id).update(progress=30)
-        content = reports.payroll_pdf(context)
-        PayrollDocument.objects.filter(pk=document_id).update(progress=90)
-        document.file.save(reports.filename(context, "pdf"), ContentFile(content), save=False)
+        if document.township_id is None and _payroll_document_split(document, queue=queue):
+            return document
+        content, name = _payroll_document_render_whole(document)
+        document.file.save(name, ContentFile(content), save=False)
     except Exception as error:  # noqa: BLE001 - the failure is stored for the user to see
-        PayrollDocument.objects.filter(pk=document_id).update(
-            status=Status.FAILED, error=str(error)[:2000], finished_at=now
+        # Not over a failure a part stored first (parts run inline when tasks are eager).
+        PayrollDocument.objects.filter(pk=document_id, status=Status.RUNNING).update(
+            status=Status.FAILED, error=_document_error(error), finished_at=now
         )
         raise
     PayrollDocument.objects.filter(pk=document_id).update(
@@ -874,3 +872,195 @@ def payroll_document_run(document_id, *, now):
     )
     document.refresh_from_db()
     return document
+
+
+def _document_error(error):
+    """Return the text kept for the user of a failed document (a MemoryError has none)."""
+    return (str(error) or repr(error))[:2000]
+
+
+def _payroll_document_entries(payroll):
+    return payroll.entries.select_related("cadre__bank_account", "village", "township").order_by(
+        "township__code", "village__code", "post", "cadre_id"
+    )
+
+
+def _payroll_document_render_whole(document):
+    """Return (PDF bytes, file name) of a sheet rendered as one document."""
+    from . import reports, selectors
+    from .models import PayrollDocument
+
+    entries = _payroll_document_entries(document.payroll)
+    if document.township_id:
+        entries = entries.filter(township_id=document.township_id)
+    context = selectors.sheet_context(document.payroll, entries=entries, township=document.township)
+    PayrollDocument.objects.filter(pk=document.pk).update(progress=30)
+    content = reports.payroll_pdf(context)
+    PayrollDocument.objects.filter(pk=document.pk).update(progress=90)
+    return content, reports.filename(context, "pdf")
+
+
+def _payroll_document_split(document, *, queue):
+    """Create one part per township of the county sheet and queue them once committed;
+    return how many (none for an empty payroll, which is rendered whole)."""
+    from django.db.models import Count
+
+    from .models import PayrollDocumentPart
+    from .tasks import payroll_document_part_task
+
+    townships = list(
+        document.payroll.entries.values("township_id", "township__code")
+        .annotate(rows=Count("pk"))
+        .order_by("township__code")
+    )
+    parts = []
+    first_number = 1
+    for position, township in enumerate(townships):
+        parts.append(
+            PayrollDocumentPart(
+                document=document,
+                position=position,
+                township_id=township["township_id"],
+                first_number=first_number,
+                rows=township["rows"],
+            )
+        )
+        first_number += township["rows"]
+    with transaction.atomic():
+        parts = PayrollDocumentPart.objects.bulk_create(parts)
+        # Longest first, so that no worker starts a long part when the others are done;
+        # the last part first of all, as it also adds up the county's total.
+        order = sorted(parts, key=lambda part: (part is not parts[-1], -part.rows))
+        ids = [part.pk for part in order]
+        options = {"queue": queue} if queue else {}
+        transaction.on_commit(
+            lambda: [payroll_document_part_task.apply_async((pk,), **options) for pk in ids]
+        )
+    return len(parts)
+
+
+def payroll_document_part_run(part_id, *, now, queue=None):
+    """Render one township's pages of the county sheet to a part file; the last part done
+    queues the merge (to `queue`, if given). A part of a failed or finished document is
+    left alone; a part that fails fails the document with its error, and the parts
+    already rendered are removed."""
+    from django.core.files.base import ContentFile
+
+    from .models import PayrollDocument, PayrollDocumentPart
+    from .tasks import payroll_document_merge_task
+
+    Status = PayrollDocument.Status
+    claimed = PayrollDocumentPart.objects.filter(
+        pk=part_id, status=Status.QUEUED, document__status=Status.RUNNING
+    ).update(status=Status.RUNNING)
+    if not claimed:
+        return PayrollDocumentPart.objects.filter(pk=part_id).first()
+    part = PayrollDocumentPart.objects.select_related(
+        "document__payroll", "document", "township"
+    ).get(pk=part_id)
+    try:
+        content = _payroll_document_render_part(part)
+        part.file.save(
+            f"payroll-{part.document_id}-{part.position:03d}.pdf", ContentFile(content), save=False
+        )
+    except Exception as error:  # noqa: BLE001 - the failure is stored for the user to see
+        message = f"{part.township.name}: {_document_error(error)}"[:2000]
+        PayrollDocumentPart.objects.filter(pk=part_id).update(status=Status.FAILED, error=message)
+        if PayrollDocument.objects.filter(pk=part.document_id, status=Status.RUNNING).update(
+            status=Status.FAILED, error=message, finished_at=now
+        ):
+            payroll_document_parts_remove(part.document_id)
+        raise
+    PayrollDocumentPart.objects.filter(pk=part_id).update(status=Status.DONE, file=part.file.name)
+    running = PayrollDocument.objects.filter(pk=part.document_id, status=Status.RUNNING)
+    if not running.exists():
+        # The document failed while this part rendered: no part of it is wanted.
+        part.file.delete(save=False)
+        payroll_document_parts_remove(part.document_id)
+        return part
+    parts = PayrollDocumentPart.objects.filter(document_id=part.document_id)
+    done, total = parts.filter(status=Status.DONE).count(), max(parts.count(), 1)
+    running.update(progress=5 + 85 * done // total)
+    if done == total:
+        # Each part counts after its own update is committed, so the last one sees all
+        # done (two may: the merge runs once, see payroll_document_merge).
+        options = {"queue": queue} if queue else {}
+        transaction.on_commit(
+            lambda: payroll_document_merge_task.apply_async((part.document_id,), **options)
+        )
+    part.status = Status.DONE
+    return part
+
+
+def _payroll_document_render_part(part):
+    """Return the PDF bytes of one township's pages of the county sheet."""
+    from . import reports, selectors
+
+    document = part.document
+    entries = _payroll_document_entries(document.payroll)
+    last = not document.parts.filter(position__gt=part.position).exists()
+    if last:
+        # The county's total and cadre count, added up from the same rows as the xlsx.
+        context = selectors.sheet_context(document.payroll, entries=entries)
+        context["groups"] = context["groups"][-1:]
+    else:
+        context = selectors.sheet_context(
+            document.payroll, entries=entries.filter(township_id=part.township_id)
+        )
+        if part.position == 0:
+            context["cadres"] = document.payroll.entries.count()
+        for group in context["groups"]:
+            for row in group["rows"]:
+                row["number"] += part.first_number - 1
+    return reports.payroll_pdf_part(context, first=part.position == 0, last=last)
+
+
+def payroll_document_merge(document_id, *, now):
+    """Merge the county sheet's rendered parts in order into the document's file, number
+    its pages and mark it done; remove the parts. A document not running, or with a part
+    not done, is left alone."""
+    import contextlib
+
+    from django.core.files.base import ContentFile
+
+    from . import reports
+    from .models import PayrollDocument, PayrollDocumentPart
+
+    Status = PayrollDocument.Status
+    document = PayrollDocument.objects.select_related("payroll").get(pk=document_id)
+    parts = list(PayrollDocumentPart.objects.filter(document_id=document_id).order_by("position"))
+    if document.status != Status.RUNNING or any(part.status != Status.DONE for part in parts):
+        return document
+    try:
+        with contextlib.ExitStack() as files:
+            content = reports.payroll_pdf_merge(
+                [files.enter_context(part.file.open("rb")) for part in parts]
+            )
+        name = f"payroll-county-{document.payroll.month:%Y-%m}.pdf"
+        document.file.save(name, ContentFile(content), save=False)
+    except Exception as error:  # noqa: BLE001 - the failure is stored for the user to see
+        if PayrollDocument.objects.filter(pk=document_id, status=Status.RUNNING).update(
+            status=Status.FAILED, error=_document_error(error), finished_at=now
+        ):
+            payroll_document_parts_remove(document_id)
+        raise
+    finished = PayrollDocument.objects.filter(pk=document_id, status=Status.RUNNING).update(
+        status=Status.DONE, progress=100, file=document.file.name, finished_at=now
+    )
+    if finished:
+        payroll_document_parts_remove(document_id)
+    else:
+        # Another merge of the same parts finished first: keep its file, not this one.
+        document.file.delete(save=False)
+    document.refresh_from_db()
+    return document
+
+
+def payroll_document_parts_remove(document_id):
+    """Delete the part files and rows of a county sheet that is merged or has failed."""
+    from .models import PayrollDocumentPart
+
+    parts = PayrollDocumentPart.objects.filter(document_id=document_id)
+    for part in parts.exclude(file=""):
+        part.file.delete(save=False)
+    parts.delete()

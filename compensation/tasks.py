@@ -47,21 +47,51 @@ def address_space_limit(limit_bytes):
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
-@shared_task(
-    bind=True,
-    name="compensation.payroll_document",
-    soft_time_limit=settings.DOCUMENT_TASK_SOFT_TIME_LIMIT,
-    time_limit=settings.DOCUMENT_TASK_SOFT_TIME_LIMIT + 30,
+def _queue_of(request):
+    """The queue a task came from: the parts and the merge it sends go to the same one."""
+    return (request.delivery_info or {}).get("routing_key")
+
+
+def _document_memory_limit(request):
+    """The memory cap of a document task in a worker process, never in-process (eager)."""
+    if request.is_eager:
+        return contextlib.nullcontext()
+    return address_space_limit(settings.DOCUMENT_TASK_MEMORY_LIMIT_MB * 1024 * 1024)
+
+
+DOCUMENT_TASK_OPTIONS = {
+    "bind": True,
+    "soft_time_limit": settings.DOCUMENT_TASK_SOFT_TIME_LIMIT,
+    "time_limit": settings.DOCUMENT_TASK_SOFT_TIME_LIMIT + 30,
     **TASK_OPTIONS,
-)
+}
+
+
+@shared_task(name="compensation.payroll_document", **DOCUMENT_TASK_OPTIONS)
 def payroll_document_task(self, document_id):
     """Render one payroll PDF by id and store it for download, within the time and memory
-    limits of settings (the memory cap only in a worker process, never in-process)."""
-    limit = (
-        contextlib.nullcontext()
-        if self.request.is_eager
-        else address_space_limit(settings.DOCUMENT_TASK_MEMORY_LIMIT_MB * 1024 * 1024)
-    )
-    with limit:
-        document = services.payroll_document_run(document_id, now=timezone.now())
+    limits of settings; the county's is split into township parts rendered in parallel."""
+    with _document_memory_limit(self.request):
+        document = services.payroll_document_run(
+            document_id, now=timezone.now(), queue=_queue_of(self.request)
+        )
     return {"document": document_id, "status": document.status if document else None}
+
+
+@shared_task(name="compensation.payroll_document_part", **DOCUMENT_TASK_OPTIONS)
+def payroll_document_part_task(self, part_id):
+    """Render one township's part of the county payroll PDF by id (the last one queues the
+    merge)."""
+    with _document_memory_limit(self.request):
+        part = services.payroll_document_part_run(
+            part_id, now=timezone.now(), queue=_queue_of(self.request)
+        )
+    return {"part": part_id, "status": part.status if part else None}
+
+
+@shared_task(name="compensation.payroll_document_merge", **DOCUMENT_TASK_OPTIONS)
+def payroll_document_merge_task(self, document_id):
+    """Merge the rendered parts of the county payroll PDF by id and mark it done."""
+    with _document_memory_limit(self.request):
+        document = services.payroll_document_merge(document_id, now=timezone.now())
+    return {"document": document_id, "status": document.status}

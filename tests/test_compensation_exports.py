@@ -15,8 +15,8 @@ from django.db.models import Sum
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from compensation import services
-from compensation.models import BankAccount, PayrollDocument, PayrollEntry
+from compensation import reports, services
+from compensation.models import BankAccount, PayrollDocument, PayrollDocumentPart, PayrollEntry
 
 from .compensation_fixtures import at, pay_rules, run, settle  # noqa: F401
 from .factories import CadreFactory, VillageFactory
@@ -181,3 +181,48 @@ def test_formula_text_is_written_as_text_in_the_xlsx(county, october, client):
     sheet = load_workbook(io.BytesIO(response.content)).active
     names = [row[3] for row in sheet.iter_rows(values_only=True)]
     assert "'=1+2" in names
+
+
+def test_a_county_pdf_part_that_fails_fails_the_document(
+    county, october, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    # Given township A's part cannot be rendered (B's, the last, is rendered first)
+    render_part = reports.payroll_pdf_part
+
+    def failing(context, **options):
+        if context["groups"][0]["township"] == county.townships["a"]:
+            raise RuntimeError("no room left on the device")
+        return render_part(context, **options)
+
+    monkeypatch.setattr(reports, "payroll_pdf_part", failing)
+    # When the county asks for the county PDF (its parts run in-process here)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        services.payroll_document_start(october, actor=county.users.county)
+    # Then the document failed with the township and the reason, and no part is kept
+    document = PayrollDocument.objects.get()
+    assert document.status == "failed" and not document.file
+    assert document.error == "里耶镇: no room left on the device"
+    assert not PayrollDocumentPart.objects.exists()
+    assert not list(tmp_path.rglob("*.pdf")), "the part already rendered is deleted"
+    # and running it again leaves it alone
+    assert services.payroll_document_run(document.pk, now=october.computed_at).status == "failed"
+
+
+def test_a_done_county_pdf_is_left_alone(
+    county, october, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    # Given the county PDF rendered in parts and merged
+    with django_capture_on_commit_callbacks(execute=True):
+        document = services.payroll_document_start(october, actor=county.users.county)
+    document.refresh_from_db()
+    assert document.status == "done" and not PayrollDocumentPart.objects.exists()
+    name = document.file.name
+    # When its task, a part's or the merge is delivered again
+    for again in (services.payroll_document_run, services.payroll_document_merge):
+        assert again(document.pk, now=october.computed_at).file.name == name
+    # Then it is still done with the same file, the only PDF stored
+    document.refresh_from_db()
+    assert (document.status, document.file.name) == ("done", name)
+    assert [path.name for path in tmp_path.rglob("*.pdf")] == [name.rsplit("/", 1)[-1]]

@@ -1,17 +1,20 @@
 """The payroll on a real Celery worker (POLICY §8.2): the month task computes the payroll
-and the county PDF is rendered by the worker, with its progress, ready for download."""
+and the county PDF is rendered by the worker, one part per township merged in order, with
+its progress, ready for download; a part that fails fails the document."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from compensation import services, tasks
-from compensation.models import PayrollDocument, PayrollEntry, PayrollMonth
+from compensation.models import PayrollDocument, PayrollDocumentPart, PayrollEntry, PayrollMonth
 
 from .compensation_fixtures import pay_rules, settle  # noqa: F401
 from .performance_fixtures import rules_seeded  # noqa: F401
+from .test_compensation_exports import money_on, pdf_text
 from .test_performance_worker import wait_for, wait_until_the_worker_leaves_the_database
 
 pytestmark = [pytest.mark.services, pytest.mark.usefixtures("pay_rules")]
@@ -46,8 +49,23 @@ def test_a_real_worker_computes_the_payroll_and_renders_the_county_pdf(
     document.refresh_from_db()
     assert (document.status, document.progress) == ("done", 100), document.error
     with document.file.open("rb") as handle:
-        assert handle.read(5) == b"%PDF-"
+        content = handle.read()
     document.file.delete(save=False)
+    # Then the two townships' parts are merged in order and removed
+    assert not PayrollDocumentPart.objects.filter(document=document).exists()
+    text, _fonts = pdf_text(content, tmp_path)
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 2
+    # and every page has the title and "page / pages", numbered across the parts
+    for number, page_text in enumerate(pages, start=1):
+        assert "2026-10" in page_text.strip().splitlines()[0]
+        assert re.search(rf"\b{number}\s*/\s*{len(pages)}\s*$", page_text.rstrip())
+    assert text.index("里耶镇") < text.index("民安街道")
+    rows = [re.match(r"\s*(\d+)\s+[^\W\d]", line) for line in text.splitlines()]
+    assert [int(row[1]) for row in rows if row] == list(range(1, 13)), "numbered across parts"
+    # and the total line is the database's net, after both subtotals
+    total_line = next(line for line in text.splitlines() if f"{payroll.net_total:.2f}" in line)
+    assert money_on(total_line)[-1] == payroll.net_total
     wait_until_the_worker_leaves_the_database()
 
 
