@@ -18,7 +18,7 @@ from html import escape
 
 import psutil
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client, TestCase, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -217,14 +217,21 @@ def measure_jobs(log=print):
     return figures, computed
 
 
-def measure_documents(payroll, user, log=print, *, max_rows=PDF_MAX_ROWS, split_workers=0):
-    """Render the county payroll PDF and a township leave ledger, each beside a plain table."""
+def measure_documents(payroll, user, log=print, *, max_rows=PDF_MAX_ROWS, split_workers=2):
+    """Render the county payroll PDF and a township leave ledger, each beside a plain table.
+
+    The county PDF is the app's own (`payroll_document_start`: one part per township, then
+    the merge). With a broker configured it runs on a real Celery worker started here
+    (prefork, `split_workers` processes), timed from the request to the document done,
+    with the peak RSS of each worker process; without one it runs eagerly, part after
+    part, in this process. Its queries are counted in an eager run in this process.
+    """
+    from django.conf import settings
+
     from attendance import reports as attendance_reports
     from attendance import selectors as attendance_selectors
     from cadres.models import Township
     from compensation import reports, selectors
-    from compensation.models import PayrollDocument
-    from compensation.services import payroll_document_run
 
     figures = {}
     if payroll.cadre_count > max_rows:
@@ -232,17 +239,29 @@ def measure_documents(payroll, user, log=print, *, max_rows=PDF_MAX_ROWS, split_
         figures["county_payroll_pdf"] = {"skipped": reason}
         figures["payroll_plain_table_floor"] = {"skipped": reason}
     else:
-        document = PayrollDocument.objects.create(payroll=payroll, created_by=user)
-        with probe() as pdf:
-            document = payroll_document_run(document.pk, now=timezone.now())
-        with document.file.open("rb") as handle:
-            content = handle.read()
-        document.file.delete(save=False)
-        figures["county_payroll_pdf"] = _figure(
-            pdf, pages=pdf_pages(content), rows=payroll.cadre_count, status=document.status
+        # Eager first: it counts the queries and warms WeasyPrint in this process, so
+        # that the floor below does not pay its first-use costs alone.
+        with probe() as eager:
+            content = _county_pdf_eager(payroll, user)
+        serial = _figure(eager, pages=pdf_pages(content), status="done")
+        log(f"  county payroll PDF, eager in-process: {eager.seconds:.1f} s, {eager.queries} q")
+        if settings.CELERY_BROKER_URL and split_workers:
+            figure = _county_pdf_on_worker(payroll, user, workers=split_workers)
+            figure["queries"] = eager.queries
+            figure["queries_without_inserts"] = eager.queries - eager.insert_queries
+            figure["serial_in_process"] = serial
+        else:
+            figure = {
+                **serial,
+                "how": "eager (no broker): every part in this process, one after another",
+                "worker_peak_mib": [serial["peak_mib"]],
+            }
+        figure.update(rows=payroll.cadre_count)
+        figures["county_payroll_pdf"] = figure
+        log(
+            f"  county payroll PDF: {figure['seconds']:.1f} s, {figure['pages']} pages, "
+            f"{figure['status']}, worker peaks {figure['worker_peak_mib']} MiB ({figure['how']})"
         )
-        pages = figures["county_payroll_pdf"]["pages"]
-        log(f"  county payroll PDF: {pdf.seconds:.1f} s, {pages} pages")
         entries = payroll.entries.select_related("cadre", "village", "township").order_by(
             "township__code", "village__code", "post", "cadre_id"
         )
@@ -264,13 +283,6 @@ def measure_documents(payroll, user, log=print, *, max_rows=PDF_MAX_ROWS, split_
             _content, pages = plain_table_pdf(reports.sheet_title(context), header, rows)
         figures["payroll_plain_table_floor"] = _figure(plain, pages=pages, rows=len(rows))
         log(f"  plain table: {plain.seconds:.1f} s, {pages} p")
-        if split_workers:
-            from .split import county_pdf_split
-
-            figures["county_payroll_pdf_split"] = county_pdf_split(
-                payroll, workers=split_workers
-            ) or {"skipped": "pdfunite (poppler-utils) is not installed"}
-            log(f"  split per township: {figures['county_payroll_pdf_split']}")
     month = county.MONTH
     township = max(
         Township.objects.all(),
@@ -302,6 +314,132 @@ def measure_documents(payroll, user, log=print, *, max_rows=PDF_MAX_ROWS, split_
         _content, pages = plain_table_pdf(township.name, header, rows)
     figures["ledger_plain_table_floor"] = _figure(plain, pages=pages, rows=len(rows))
     return figures
+
+
+def _county_pdf_eager(payroll, user):
+    """Return the bytes of the county payroll PDF produced with every task run in-process."""
+    from compensation.models import PayrollDocument
+    from compensation.services import payroll_document_start
+    from longshan.celery import app as celery_app
+
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        # Queued work runs on commit; inside a transaction (the benchmark's own test) the
+        # callbacks are run when the block ends instead.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            document = payroll_document_start(payroll, actor=user)
+    finally:
+        celery_app.conf.task_always_eager = saved
+    document.refresh_from_db()
+    if document.status != PayrollDocument.Status.DONE:
+        raise RuntimeError(f"the county payroll PDF failed: {document.error}")
+    with document.file.open("rb") as handle:
+        content = handle.read()
+    document.file.delete(save=False)
+    return content
+
+
+def _database_url():
+    """Return a DATABASE_URL naming the database this process uses (PostgreSQL)."""
+    settings = connection.settings_dict
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{settings['NAME']}"
+
+
+@contextmanager
+def celery_worker(*, workers, ready_timeout=120):
+    """Start a Celery worker (prefork, `workers` processes) on a queue of its own against
+    this database; yield its psutil.Process while tasks sent from here go to it."""
+    import os
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from longshan.celery import app as celery_app
+
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
+    log_path = Path(tempfile.gettempdir()) / f"{queue}.log"
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DATABASE_CONN_MAX_AGE": "0"}
+    command = [sys.executable, "-m", "celery", "-A", "longshan", "worker", "-Q", queue]
+    command += [f"--concurrency={workers}", "--pool=prefork", "--without-gossip"]
+    command += ["--without-mingle", "--without-heartbeat", "--loglevel=INFO"]
+    with open(log_path, "w") as log_file:
+        process = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    saved = celery_app.conf.task_default_queue, celery_app.conf.task_always_eager
+    celery_app.conf.update(task_default_queue=queue, task_always_eager=False)
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while " ready." not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.1)
+        yield psutil.Process(process.pid)
+    finally:
+        celery_app.conf.update(task_default_queue=saved[0], task_always_eager=saved[1])
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if not os.environ.get("BENCH_KEEP_WORKER_LOG"):  # set it to read the worker's log
+            log_path.unlink(missing_ok=True)
+
+
+def _worker_peaks(worker, peaks):
+    """Record in `peaks` (pid: MiB) the largest RSS seen of each worker child process."""
+    for child in worker.children():
+        try:
+            rss = child.memory_info().rss
+            with open(f"/proc/{child.pid}/status") as status:
+                high = next((int(line.split()[1]) * 1024 for line in status if "VmHWM" in line), 0)
+        except (psutil.Error, OSError):
+            continue
+        peaks[child.pid] = max(peaks.get(child.pid, 0), rss, high)
+
+
+def _county_pdf_on_worker(payroll, user, *, workers, timeout=600):
+    """Return the figure of the county payroll PDF produced by a real Celery worker."""
+    from compensation.models import PayrollDocument
+    from compensation.services import payroll_document_start
+
+    with celery_worker(workers=workers) as worker:
+        peaks = {}
+        _worker_peaks(worker, peaks)
+        started = time.perf_counter()
+        document = payroll_document_start(payroll, actor=user)
+        finished = PayrollDocument.objects.filter(pk=document.pk, status__in=["done", "failed"])
+        while not finished.exists():
+            _worker_peaks(worker, peaks)
+            if time.perf_counter() - started > timeout:
+                break
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        _worker_peaks(worker, peaks)
+    document.refresh_from_db()
+    pages = None
+    if document.status == PayrollDocument.Status.DONE:
+        with document.file.open("rb") as handle:
+            pages = pdf_pages(handle.read())
+        document.file.delete(save=False)
+    return {
+        "seconds": round(seconds, 4),
+        "pages": pages,
+        "status": document.status,
+        "error": document.error[:300],
+        "parts": payroll.entries.values("township_id").distinct().count(),
+        "workers": workers,
+        "worker_peak_mib": [round(peak / MIB, 1) for _pid, peak in sorted(peaks.items())],
+        "how": f"a real Celery worker, prefork, {workers} processes; request to done",
+    }
 
 
 def pages_to_measure(payroll):

@@ -34,8 +34,8 @@ class Command(BaseCommand):
             "--split-workers",
             type=int,
             default=2,
-            help="Also render the county payroll PDF split per township in this many worker "
-            "processes and merge it (0: not).",
+            help="Render the county payroll PDF on a real Celery worker of this many processes "
+            "when a broker is configured (0: eagerly in this process, part after part).",
         )
         parser.add_argument(
             "--phase",
