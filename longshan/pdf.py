@@ -115,6 +115,12 @@ def render_pdf(template_name, context, *, refused=None):
     return html_to_pdf(html, refused=refused)
 
 
+def warm_up():
+    """Render a line of Chinese once, so that WeasyPrint's modules, stylesheets and fonts
+    are loaded (about two seconds the first time in a process)."""
+    html_to_pdf(f'<p style="font-family: {CJK_FONT_FAMILY}">龙山县 0123456789</p>')
+
+
 # Helvetica's widths (thousandths of the size) of what a page number is made of: it is
 # one of the 14 fonts every PDF reader has, so the stamp embeds no font.
 HELVETICA_WIDTHS = {**dict.fromkeys("0123456789", 556), " ": 278, "/": 278}
