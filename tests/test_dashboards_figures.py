@@ -151,6 +151,20 @@ def _event(title, start, *, level="county_or_above", days=5, township=None):
     )
 
 
+def rank_step(cadre, kind, level, since):
+    """Record a rank step of a cadre at a level from a date (§7)."""
+    return RankStep.objects.create(
+        cadre=cadre,
+        kind=kind,
+        level=level,
+        rule_level=level,
+        effective_from=since,
+        first_counted_year=since.year,
+        reason="测试",
+        override_reason="",
+    )
+
+
 @pytest.fixture
 def figures(county):
     """Add education, ages, departures, ranks, duty, violations, scores, leave, training
@@ -188,16 +202,7 @@ def figures(county):
         ("a1_clerk", 10, datetime.date(2025, 1, 1)),
         ("a1_clerk", 9, datetime.date(2027, 1, 1)),
     ]:
-        RankStep.objects.create(
-            cadre=c[key],
-            kind="placement" if since.year < 2027 else "adjustment",
-            level=level,
-            rule_level=level,
-            effective_from=since,
-            first_counted_year=since.year,
-            reason="测试",
-            override_reason="",
-        )
+        rank_step(c[key], "placement" if since.year < 2027 else "adjustment", level, since)
     # duty checks: two working days of October, a Saturday, the last day of September
     checks = {
         day: DutyCheck.objects.create(date=day, is_working_day=working, computed_at=at(2026, 11, 1))
@@ -340,20 +345,9 @@ def test_rank_levels_by_township(figures):
 
 def test_a_cadre_counts_once_at_the_level_of_their_latest_step(figures):
     # Given b1's clerk placed at level 10 in 2024 and raised to 8 in 2026
-    for kind, level, since in [
-        ("placement", 10, datetime.date(2024, 1, 1)),
-        ("adjustment", 8, datetime.date(2026, 3, 1)),
-    ]:
-        RankStep.objects.create(
-            cadre=figures.county.cadres["b1_clerk"],
-            kind=kind,
-            level=level,
-            rule_level=level,
-            effective_from=since,
-            first_counted_year=since.year,
-            reason="测试",
-            override_reason="",
-        )
+    clerk = figures.county.cadres["b1_clerk"]
+    rank_step(clerk, "placement", 10, datetime.date(2024, 1, 1))
+    rank_step(clerk, "adjustment", 8, datetime.date(2026, 3, 1))
     # When the county's rank table is drawn, then they count once, at level 8
     rows = by_label(county_tables(figures.county)["ranks"])
     assert rows["民安街道"] == [0] * 7 + [1, 0, 0, 4, 5]
