@@ -1,8 +1,9 @@
-import html
 from decimal import Decimal
 
 from django import template
 from django.utils.safestring import mark_safe
+
+from longshan.markup import escaped
 
 register = template.Library()
 
@@ -27,13 +28,6 @@ def with_kinds(values, columns):
     return [(value, column.kind) for value, column in zip(values, columns, strict=False)]
 
 
-def _text(value):
-    """Return a value as escaped HTML text, as the template's autoescape writes it."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
 @register.simple_tag
 def table_rows(table, query):
     """Return the table's body rows, as the template would write them cell by cell.
@@ -42,17 +36,17 @@ def table_rows(table, query):
     90,000 cells, which cost seconds as template nodes and format_html calls.
     """
     kinds = [column.kind for column in table.columns]
-    query = _text(query)
+    query = escaped(query)
     rows = []
     for row in table.rows:
         rank = ""
         if table.ranked:
-            rank = "<td>" + _text("—" if row.rank is None else row.rank) + "</td>"
-        label = _text(row.label)
+            rank = "<td>" + escaped("—" if row.rank is None else row.rank) + "</td>"
+        label = escaped(row.label)
         if row.url:
-            label = f'<a href="{_text(row.url)}?{query}">{label}</a>'
+            label = f'<a href="{escaped(row.url)}?{query}">{label}</a>'
         cells = "".join(
-            f'<td class="text-end">{_text(cell(value, kind))}</td>'
+            f'<td class="text-end">{escaped(cell(value, kind))}</td>'
             for value, kind in zip(row.values, kinds, strict=False)
         )
         rows.append(f'<tr>{rank}<th scope="row" class="fw-normal">{label}</th>{cells}</tr>')
