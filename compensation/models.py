@@ -169,14 +169,26 @@ class PayrollEntry(models.Model):
     """One cadre's pay of a month: the sums of its lines (§8.2)."""
 
     payroll = models.ForeignKey(
-        PayrollMonth, verbose_name=_("payroll"), on_delete=models.CASCADE, related_name="entries"
+        PayrollMonth,
+        verbose_name=_("payroll"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+        db_index=False,  # led by the unique (payroll, cadre) index
     )
     month = models.DateField(_("month"))
     cadre = models.ForeignKey(
-        Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="payroll_entries"
+        Cadre,
+        verbose_name=_("cadre"),
+        on_delete=models.PROTECT,
+        related_name="payroll_entries",
+        db_index=False,  # led by the (cadre, month) index
     )
     township = models.ForeignKey(
-        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="+"
+        Township,
+        verbose_name=_("township"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # led by the (township, month) index
     )
     village = models.ForeignKey(
         Village, verbose_name=_("village or community"), on_delete=models.PROTECT, related_name="+"
