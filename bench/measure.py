@@ -53,7 +53,7 @@ class QueryCounter:
 
     def __call__(self, execute, sql, params, many, context):
         self.queries += 1
-        if sql.lstrip()[:6].upper() in ("INSERT", "COPY \"", "COPY "):
+        if sql.lstrip()[:6].upper() in ("INSERT", 'COPY "', "COPY "):
             self.inserts += 1
         return execute(sql, params, many, context)
 
