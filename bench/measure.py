@@ -22,6 +22,8 @@ from django.test import Client, TestCase, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from longshan import backup
+
 from . import county
 
 MIB = 1024 * 1024
@@ -340,17 +342,6 @@ def _county_pdf_eager(payroll, user):
     return content
 
 
-def _database_url():
-    """Return a DATABASE_URL naming the database this process uses (PostgreSQL)."""
-    settings = connection.settings_dict
-    user = settings.get("USER") or ""
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{settings['NAME']}"
-
-
 @contextmanager
 def celery_worker(*, workers, ready_timeout=120):
     """Start a Celery worker (prefork, `workers` processes) on a queue of its own against
@@ -366,7 +357,11 @@ def celery_worker(*, workers, ready_timeout=120):
 
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     log_path = Path(tempfile.gettempdir()) / f"{queue}.log"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DATABASE_CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": backup.database_url(connection),
+        "DATABASE_CONN_MAX_AGE": "0",
+    }
     command = [sys.executable, "-m", "celery", "-A", "longshan", "worker", "-Q", queue]
     command += [f"--concurrency={workers}", "--pool=prefork", "--without-gossip"]
     command += ["--without-mingle", "--without-heartbeat", "--loglevel=INFO"]

@@ -106,3 +106,17 @@ def restore(path, *, database=None):
     finally:
         target.close()
         source.close()
+
+
+def database_url(connection):
+    """Return a DATABASE_URL naming the database a connection uses, for a process started
+    from this one (a Celery worker of a test or of the benchmark)."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{credentials}{host}:{port}/{settings['NAME']}"

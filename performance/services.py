@@ -373,26 +373,6 @@ SETTLEMENT_RULES = [
     rulebook.MEASURE_REMINDER_SHARE,
     rulebook.MEASURE_ADMONISHMENT_SHARE,
 ]
-ROW_FIELDS = [
-    "orders",
-    "orders_late",
-    "orders_unscored",
-    "dispatch_score",
-    "noncompliant_duty_days",
-    "duty_penalty_per_day",
-    "monthly_score",
-    "performance_ratio",
-    "violations",
-    "violation_month_share",
-    "violation_quarter_share",
-    "measure_share",
-    "deduction_share",
-    "days_in_month",
-    "suspension_days",
-    "dismissal_days",
-    "paid_day_share",
-    "payable_performance_ratio",
-]
 
 
 def _rule_versions(keys, on):

@@ -155,15 +155,9 @@ def database_url_of_test_database():
     """Return a DATABASE_URL naming the database this test run uses."""
     from django.db import connection
 
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    user = settings.get("USER") or ""
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = settings.get("HOST") or "127.0.0.1"
-    port = settings.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{settings['NAME']}"
+    from longshan.backup import database_url
+
+    return database_url(connection)
 
 
 @pytest.fixture
