@@ -273,7 +273,11 @@ class LeaveRequest(models.Model):
         verbose_name = _("leave request")
         verbose_name_plural = _("leave requests")
         ordering = ["-starts_at", "-id"]
-        indexes = [models.Index(fields=["cadre", "status", "starts_at"])]
+        indexes = [
+            models.Index(fields=["cadre", "status", "starts_at"]),
+            # The leave list's order: a page of the newest is read off it, not sorted.
+            models.Index(fields=["-starts_at", "-id"], name="leave_newest_first"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
