@@ -168,6 +168,28 @@ def sheet_context(payroll, *, entries, township=None):
     }
 
 
+def sheet_total(payroll):
+    """Return (the sheet's total by column, in `sheet_context`'s column order; the number of
+    cadres) of a whole payroll, from its lines and entries' values alone: the county
+    payroll PDF's last part prints it under its own township's rows. Two queries."""
+    total = defaultdict(lambda: ZERO)
+    # Added up here, not in SQL: SQLite sums decimals as floats.
+    for kind, amount in PayrollLine.objects.filter(entry__payroll=payroll).values_list(
+        "kind", "amount"
+    ):
+        total[COLUMN_OF_KIND[kind]] += amount
+    # The entries' own sums stand for a column of the same name, as in each row.
+    for name in TOTAL_FIELDS:
+        total[name] = ZERO
+    cadres = 0
+    for values in payroll.entries.order_by().values_list(*TOTAL_FIELDS):
+        cadres += 1
+        for name, value in zip(TOTAL_FIELDS, values, strict=True):
+            total[name] += value
+    names = [name for name, _kinds in COLUMNS] + TOTAL_FIELDS
+    return [total[name] for name in names], cadres
+
+
 def pay_standards(user):
     """Return the cadres' own standards the user may read (county staff: all)."""
     return CadrePayStandard.objects.filter(

@@ -999,19 +999,17 @@ def _payroll_document_render_part(part):
     document = part.document
     entries = _payroll_document_entries(document.payroll)
     last = not document.parts.filter(position__gt=part.position).exists()
+    context = selectors.sheet_context(
+        document.payroll, entries=entries.filter(township_id=part.township_id)
+    )
     if last:
-        # The county's total and cadre count, added up from the same rows as the xlsx.
-        context = selectors.sheet_context(document.payroll, entries=entries)
-        context["groups"] = context["groups"][-1:]
-    else:
-        context = selectors.sheet_context(
-            document.payroll, entries=entries.filter(township_id=part.township_id)
-        )
-        if part.position == 0:
-            context["cadres"] = document.payroll.entries.count()
-        for group in context["groups"]:
-            for row in group["rows"]:
-                row["number"] += part.first_number - 1
+        # The county's total and cadre count, added up from the same lines as the xlsx.
+        context["total_list"], context["cadres"] = selectors.sheet_total(document.payroll)
+    elif part.position == 0:
+        context["cadres"] = document.payroll.entries.count()
+    for group in context["groups"]:
+        for row in group["rows"]:
+            row["number"] += part.first_number - 1
     return reports.payroll_pdf_part(context, first=part.position == 0, last=last)
 
 
