@@ -438,18 +438,24 @@ def _county_pdf_on_worker(payroll, user, *, workers, timeout=600):
 
 
 def pages_to_measure(payroll):
-    """Return [(label, url or None)] of the main list pages and the county dashboard."""
+    """Return [(label, url or None)] of the main list pages and the county dashboard.
+
+    Pages that show a year or a month by default (this year, last month) are asked for
+    the benchmark's own, which the county was built and settled for: the real clock's
+    would be empty.
+    """
+    month = f"?year={county.MONTH.year}&month={county.MONTH.month}"
     pages = [
         ("minimal view (floor)", reverse("bench_minimal")),
         ("cadre list", reverse("cadres:cadre_list")),
         ("leave list", reverse("attendance:leave_list")),
         ("dispatch orders", reverse("performance:orders")),
-        ("training compliance", reverse("training:compliance")),
+        ("training compliance", reverse("training:compliance") + f"?year={county.YEAR}"),
         ("payroll list", reverse("compensation:payroll_list")),
         ("payroll page", reverse("compensation:payroll_detail", args=[payroll.pk])),
     ]
     try:
-        pages.append(("county dashboard", reverse("dashboards:county")))
+        pages.append(("county dashboard", reverse("dashboards:county") + month))
     except NoReverseMatch:
         pages.append(("county dashboard", None))
     return pages

@@ -282,8 +282,11 @@ def test_pages_narrowed_by_the_summary_list_exactly_the_rows_in_order(
 def test_nobody_is_short_of_a_minimum_of_zero(county):
     summary = selectors.compliance_summary(county.users.county, year=2026, minimum=D("0"))
     assert [unit["short"] for unit in summary["rows"]] == [0, 0]
-    rows = selectors.compliance_rows(county.users.county, year=2026, minimum=D("0"))
-    assert list(rows) == []
+    for paged in (False, True):
+        rows = selectors.compliance_rows(
+            county.users.county, year=2026, minimum=D("0"), paged=paged
+        )
+        assert list(rows) == []
 
 
 def test_an_official_cannot_filter_into_another_township(county, client):

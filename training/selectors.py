@@ -135,15 +135,21 @@ def _compliance_base(user, *, township_id=None, village_id=None):
     return cadres
 
 
-def compliance_rows(user, *, year, minimum, township_id=None, village_id=None, short_only=True):
+def compliance_rows(
+    user, *, year, minimum, township_id=None, village_id=None, short_only=True, paged=False
+):
     """Return the full-time cadres in post whom the user may see, with the year's days.
 
     `short_only` keeps those below the minimum. Ordered by township, village, post, name.
+    `paged` is for a page that reads a few units' rows (compliance_page): each row's own
+    days decide, instead of one grouped pass over a whole province's year of attendances.
     """
     cadres = with_training_days(
         _compliance_base(user, township_id=township_id, village_id=village_id), year
     ).select_related("village__township")
-    if short_only:
+    if short_only and paged:
+        cadres = cadres.filter(training_days__lt=minimum)
+    elif short_only:
         cadres = cadres.filter(short_of_minimum(year, minimum))
     return cadres.order_by("village__township__code", "village__code", "post", "name_pinyin")
 

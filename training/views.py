@@ -319,7 +319,9 @@ def compliance(request):
         raise Http404
     form, filters, minimum, short_only = _compliance_filters(request)
     summary = selectors.compliance_summary(user, minimum=minimum, **filters)
-    cadres = selectors.compliance_rows(user, minimum=minimum, short_only=short_only, **filters)
+    cadres = selectors.compliance_rows(
+        user, minimum=minimum, short_only=short_only, paged=True, **filters
+    )
     page = _page(request, selectors.compliance_page(cadres, summary, short_only=short_only))
     return render(
         request,
