@@ -35,13 +35,15 @@ def township_subtotal_rows(context, payroll, subtotals):
             ("payroll_bank_csv", "CSV", ""),
         ]
     ]
+    # Outside the f-strings, where makemessages finds them.
+    reviewed, mark_reviewed = escaped(_("Reviewed")), escaped(_("Mark reviewed"))
     rows = []
     for row in subtotals:
         township = row["township"]
         review = row["review"]
         if review:
             review_cell = (
-                f'<span data-testid="reviewed">{escaped(_("Reviewed"))} · '
+                f'<span data-testid="reviewed">{reviewed} · '
                 f"{escaped(review.reviewed_by.username)} · "
                 f"{escaped(date(template_localtime(review.reviewed_at), 'Y-m-d'))}</span>"
             )
@@ -51,7 +53,7 @@ def township_subtotal_rows(context, payroll, subtotals):
                 f'<form method="post" action="{escaped(action)}">'
                 f"{CsrfTokenNode().render(context)}"
                 '<button class="btn btn-primary btn-sm" data-testid="review-township">'
-                f"{escaped(_('Mark reviewed'))}</button></form>"
+                f"{mark_reviewed}</button></form>"
             )
         else:
             review_cell = "—"
