@@ -6,6 +6,7 @@ below, so a page runs the same number of queries with 50 villages as with 397. T
 built here are what the page shows, what the charts draw and what the xlsx holds.
 """
 
+import dataclasses
 import datetime
 import json
 from dataclasses import dataclass, field
@@ -37,6 +38,10 @@ from training import selectors as training_selectors
 from . import rules
 
 COUNTY, TOWNSHIP, VILLAGE = "county", "township", "village"
+# The page shows the units below a page at a time past this many (a province's 1,260
+# townships); a county's 21 townships and a township's villages fit on one. The xlsx
+# holds every unit.
+UNITS_PER_PAGE = 50
 SITTING = [Cadre.Status.ACTIVE, Cadre.Status.SUSPENDED]
 FIRST_YEAR = 2018  # the pilot's start (POLICY §2.2)
 ABSENCE_LINES = [
@@ -81,7 +86,9 @@ class Unit:
     level: str  # county, township or village
     township: Township | None = None
     village: Village | None = None
-    township_ids: object = None  # for the county level: the townships the user sees
+    # For the county level: the townships the user sees; None when they see every one,
+    # which then needs no filter (a join fewer over a province's rows).
+    township_ids: object = None
 
     @property
     def name(self):
@@ -94,6 +101,8 @@ class Unit:
     def scope(self, village_path, cadre_path=None):
         """Return (filter, group field) of a model whose village is at `village_path`."""
         if self.level == COUNTY:
+            if self.township_ids is None:
+                return {}, f"{village_path}__township_id"
             return (
                 {f"{village_path}__township_id__in": self.township_ids},
                 f"{village_path}__township_id",
@@ -108,7 +117,7 @@ def home_unit(user):
     if not may_see_dashboards(user):
         raise NoDashboardError
     if user.role == scoping.Role.COUNTY_STAFF:
-        return Unit(COUNTY, township_ids=Township.objects.values("pk"))
+        return Unit(COUNTY)
     if user.role == scoping.Role.TOWNSHIP_OFFICIAL:
         townships = list(scoping.townships_visible_to(user).order_by("code")[:2])
         if len(townships) == 1:
@@ -171,6 +180,8 @@ class Table:
     chart: dict = field(default_factory=dict)
     note: str = ""
     ranked: bool = False
+    by_unit: bool = False  # one row per unit below: paged on the page
+    chart_of_rows: bool = True  # the chart draws the rows (not, say, totals by level)
 
     @property
     def chart_json(self):
@@ -218,20 +229,28 @@ class UnitRow:
     sitting: bool = True
 
 
+def _url_of_pk(name):
+    """Return pk -> the URL of a route whose one argument is a pk, reversed only once.
+
+    A province's dashboard links 1,260 townships; reversing each costs more than its row.
+    """
+    marker = 987654321
+    pattern = reverse(name, args=[marker])
+    return lambda pk: pattern.replace(str(marker), str(pk))
+
+
 def _units(user, unit):
     """Return the rows below the unit, in the tree's order (one query)."""
     if unit.level == COUNTY:
-        townships = Township.objects.filter(pk__in=unit.township_ids).order_by("code")
-        return [
-            UnitRow(pk, name, reverse("dashboards:township", args=[pk]))
-            for pk, name in townships.values_list("pk", "name")
-        ]
+        townships = Township.objects.order_by("code")
+        if unit.township_ids is not None:
+            townships = townships.filter(pk__in=unit.township_ids)
+        url = _url_of_pk("dashboards:township")
+        return [UnitRow(pk, name, url(pk)) for pk, name in townships.values_list("pk", "name")]
     if unit.level == TOWNSHIP:
         villages = Village.objects.filter(township=unit.township).order_by("code")
-        return [
-            UnitRow(pk, name, reverse("dashboards:village", args=[pk]))
-            for pk, name in villages.values_list("pk", "name")
-        ]
+        url = _url_of_pk("dashboards:village")
+        return [UnitRow(pk, name, url(pk)) for pk, name in villages.values_list("pk", "name")]
     posts = list(Cadre.Post.values)
     cadres = Cadre.objects.filter(village=unit.village, is_full_time=True).values_list(
         "pk", "name", "post", "status"
@@ -311,13 +330,38 @@ def _sum_counts(groups):
     return total
 
 
-def structure_tables(unit, units, *, on):
-    """Return the education and age of the cadres in post, by post and by unit (§9.1)."""
+def cadre_counts(unit, *, on, year, minimum):
+    """Return the cadres in post counted by unit and by post, in one pass over them.
+
+    Each count holds `sitting`, the education groups and age bands on `on` (§9.1) and
+    `compliant`: those with `minimum` days of training in `year` (§6.1). Grouped by unit
+    and post together, then added up both ways: one pass over a province's cadres, not
+    three. Returns ({unit id: counts}, {post: counts}).
+    """
     where, group = unit.scope("village")
-    cadres = Cadre.objects.filter(status__in=SITTING, is_full_time=True, **where).order_by()
     aggregates = _structure_aggregates(on)
-    by_unit = {row.pop(group): row for row in cadres.values(group).annotate(**aggregates)}
-    by_post = {row.pop("post"): row for row in cadres.values("post").annotate(**aggregates)}
+    aggregates["compliant"] = Count("pk", filter=training_selectors.reached_minimum(year, minimum))
+    by_unit, by_post = {}, {}
+    for row in (
+        Cadre.objects.filter(status__in=SITTING, is_full_time=True, **where)
+        .values(group, "post")
+        .annotate(**aggregates)
+        .order_by()
+    ):
+        unit_id, post = row.pop(group), row.pop("post")
+        for totals, key in ((by_unit, unit_id), (by_post, post)):
+            counts = totals.setdefault(key, dict.fromkeys(row, 0))
+            for name, value in row.items():
+                counts[name] += value
+    return by_unit, by_post
+
+
+def structure_tables(units, *, on, counts):
+    """Return the education and age of the cadres in post, by post and by unit (§9.1).
+
+    `counts` is what cadre_counts returned.
+    """
+    by_unit, by_post = counts
     columns = _structure_columns()
     post_rows = [
         Row(str(label), _structure_values(by_post.get(post))) for post, label in Cadre.Post.choices
@@ -433,6 +477,7 @@ def rank_table(unit, units, *, on):
     levels = zip(columns[:11], total, strict=True)
     by_level.rows = [Row(column.label, [value]) for column, value in levels]
     table.chart = _chart(by_level, ["n"])
+    table.chart_of_rows = False
     return table
 
 
@@ -685,19 +730,11 @@ def leave_table(unit, units, *, month):
     return table
 
 
-def training_table(unit, units, *, year, minimum):
-    """Return how many cadres in post have the year's training days so far (§6.1)."""
-    where, group = unit.scope("village")
-    by_unit = {
-        row.pop(group): row
-        for row in Cadre.objects.filter(status__in=SITTING, is_full_time=True, **where)
-        .values(group)
-        .annotate(
-            sitting=Count("pk"),
-            compliant=Count("pk", filter=training_selectors.reached_minimum(year, minimum)),
-        )
-        .order_by()
-    }
+def training_table(units, *, year, minimum, by_unit):
+    """Return how many cadres in post have the year's training days so far (§6.1).
+
+    `by_unit` is cadre_counts' count by unit, with `minimum` days in `year`.
+    """
 
     def values_of(counts):
         counts = counts or {}
@@ -800,7 +837,9 @@ def dashboard(user, unit, *, month, today):
         public_ranking = book.value(rulebook.DASHBOARD_PUBLIC_RANKING, today)
     except rulebook.RuleNotInForceError:
         public_ranking = False
-    structure, sitting_by_unit, sitting_total = structure_tables(unit, units, on=today)
+    minimum = training_selectors.minimum_days(year, book=book)
+    counts = cadre_counts(unit, on=today, year=year, minimum=minimum)
+    structure, sitting_by_unit, sitting_total = structure_tables(units, on=today, counts=counts)
     team = structure + [departures_table(unit, year=year), rank_table(unit, units, on=today)]
     with_pay = scoping.may_see_payroll(user)
     scores = settlement_table(unit, units, month=month)
@@ -810,10 +849,9 @@ def dashboard(user, unit, *, month, today):
     work += [violation_table(unit, units, month=month, with_pay=with_pay), scores]
     if public_ranking:
         work.append(ranking_table(scores, unit_label=str(UNIT_LABELS[unit.level])))
-    minimum = training_selectors.minimum_days(year, book=book)
     work += [
         leave_table(unit, units, month=month),
-        training_table(unit, units, year=year, minimum=minimum),
+        training_table(units, year=year, minimum=minimum, by_unit=counts[0]),
     ]
     if with_pay:
         work.append(payroll_table(unit, units, month=month))
@@ -821,11 +859,13 @@ def dashboard(user, unit, *, month, today):
     for table in team + work:
         if not table.unit_label:
             table.unit_label = unit_label
+        table.by_unit = table.key in UNIT_TABLES
     return {
         "unit": unit,
         "month": month,
         "year": year,
         "public_ranking": public_ranking,
+        "unit_count": len(units),
         "sections": [
             {"key": "team", "title": _("Team structure"), "tables": team},
             {"key": "work", "title": _("Work"), "tables": work},
@@ -833,6 +873,53 @@ def dashboard(user, unit, *, month, today):
     }
 
 
+UNIT_TABLES = {
+    "structure_by_unit",
+    "ranks",
+    "duty",
+    "violations",
+    "scores",
+    "ranking",
+    "leave",
+    "training",
+    "payroll",
+}
+
+
 def tables_of(context):
     """Return every table of a dashboard context, in page order."""
     return [table for section in context["sections"] for table in section["tables"]]
+
+
+def _rows_cut(table, start, stop):
+    """Return a copy of a table with rows[start:stop], its chart drawing those rows."""
+    cut = dataclasses.replace(table, rows=table.rows[start:stop])
+    if table.chart and table.chart_of_rows:
+        cut.chart = {
+            **table.chart,
+            "categories": table.chart["categories"][start:stop],
+            "series": [
+                {**series, "data": series["data"][start:stop]} for series in table.chart["series"]
+            ],
+        }
+    return cut
+
+
+def sections_of_page(context, page):
+    """Return the sections with each table by unit cut to the page's units.
+
+    `page` is a page of a Paginator over the units below (UNITS_PER_PAGE); the totals
+    stay those of every unit.
+    """
+    start = (page.number - 1) * page.paginator.per_page
+    stop = start + page.paginator.per_page
+    return [
+        {
+            **section,
+            "tables": [
+                _rows_cut(table, start, stop) if table.by_unit else table
+                for table in section["tables"]
+            ],
+        }
+        for section in context["sections"]
+    ]

@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -52,7 +53,12 @@ def _render(request, unit):
     today = timezone.localdate()
     month = _month_of(request, today)
     context = selectors.dashboard(request.user, unit, month=month, today=today)
+    page = Paginator(range(context["unit_count"]), selectors.UNITS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     context.update(
+        sections=selectors.sections_of_page(context, page),
+        page=page,
         export_url=_export_url(unit),
         query=f"year={month.year}&month={month.month}",
         years=range(today.year, selectors.FIRST_YEAR - 1, -1),

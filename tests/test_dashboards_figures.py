@@ -488,6 +488,39 @@ def test_the_xlsx_holds_the_page_numbers_and_is_logged(figures, client):
     assert event.changes["filters"]["month"] == "10"
 
 
+def test_many_units_are_shown_a_page_at_a_time_and_the_xlsx_holds_them_all(
+    figures, client, monkeypatch
+):
+    county = figures.county
+    client.force_login(county.users.county)
+    query = {"year": 2026, "month": 10}
+    whole = client.get(reverse("dashboards:county"), query)
+    # A county's townships fit on one page: no pager
+    assert 'data-testid="unit-pages"' not in whole.content.decode()
+    whole_tables = {table.key: table for table in selectors.tables_of(whole.context)}
+    # When a province's units outnumber a page (one unit a page here)
+    monkeypatch.setattr(selectors, "UNITS_PER_PAGE", 1)
+    second = client.get(reverse("dashboards:county"), {**query, "page": 2})
+    assert second.status_code == 200
+    assert 'data-testid="unit-pages"' in second.content.decode()
+    tables = {table.key: table for table in selectors.tables_of(second.context)}
+    # Then every table by unit shows the second township only, and its chart draws it only
+    for key in ["structure_by_unit", "ranks", "duty", "violations", "scores", "leave"]:
+        assert [row.label for row in tables[key].rows] == ["民安街道"], key
+        assert tables[key].total == whole_tables[key].total, key
+    assert tables["duty"].chart["categories"] == ["民安街道"]
+    assert len(tables["duty"].chart["series"][0]["data"]) == 1
+    # while the tables not by unit, and the rank levels' chart, stay whole
+    assert len(tables["structure_by_post"].rows) == len(whole_tables["structure_by_post"].rows)
+    assert tables["ranks"].chart == whole_tables["ranks"].chart
+    assert [row.label for row in tables["duty_by_month"].rows][0] == "2026-01"
+    # and the xlsx holds both townships
+    response = client.get(reverse("dashboards:county_xlsx"), {**query, "table": "duty"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    labels = [row[0] for row in sheet.iter_rows(min_row=4, values_only=True)]
+    assert "里耶镇" in labels and "民安街道" in labels
+
+
 def test_the_xlsx_of_a_village_writes_a_formula_like_name_as_text(figures, client):
     county = figures.county
     Cadre.objects.filter(pk=county.cadres["a1_clerk"].pk).update(name="=HYPERLINK(1)")
