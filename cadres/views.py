@@ -1,5 +1,7 @@
 """Pages of the organisation tree and the roster: check scope, call a selector or a service."""
 
+import contextlib
+import time
 import uuid
 from pathlib import Path
 
@@ -628,10 +630,31 @@ def roster_export(request):
     return response
 
 
+# An uploaded roster waits this long for its confirmation; it holds identity numbers and
+# phones, so it is not kept on the server past that.
+IMPORT_PENDING_HOURS = 24
+
+
 def _import_dir():
+    """Return the folder of uploads awaiting confirmation."""
     path = Path(settings.VAR_DIR) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _pending_import_path(pending):
+    return _import_dir() / f"{pending['token']}.{pending['format']}"
+
+
+def _clear_stale_imports():
+    """Remove the uploads nobody confirmed within IMPORT_PENDING_HOURS (run by every upload
+    and confirmation: a confirmed upload, or one replaced by the same session's next, is
+    removed at once)."""
+    stale = time.time() - IMPORT_PENDING_HOURS * 3600
+    for pending in _import_dir().iterdir():
+        with contextlib.suppress(FileNotFoundError):  # cleared by another request meanwhile
+            if pending.stat().st_mtime < stale:
+                pending.unlink()
 
 
 @login_required
@@ -642,14 +665,21 @@ def roster_import(request):
     if not scoping.may_move_roster_files(user):
         raise Http404
     context = {"form": ImportForm()}
+    if request.method == "POST":
+        _clear_stale_imports()
     if request.method == "POST" and request.POST.get("token"):
         token = request.POST["token"]
         pending = request.session.get("roster_import", {})
         if pending.get("token") != token:
             messages.error(request, _("This import has expired: upload the file again."))
             return redirect("cadres:roster_import")
-        path = _import_dir() / f"{token}.{pending['format']}"
-        content = path.read_bytes()
+        path = _pending_import_path(pending)
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:
+            request.session.pop("roster_import", None)
+            messages.error(request, _("This import has expired: upload the file again."))
+            return redirect("cadres:roster_import")
         result = resources.import_roster(
             content, pending["format"], user=user, dry_run=False, today=timezone.localdate()
         )
@@ -683,14 +713,14 @@ def roster_import(request):
                 form.add_error("file", str(error))
             else:
                 context.update(_result_context(result))
+                earlier = request.session.pop("roster_import", None)
+                if earlier:  # an earlier upload of this session, never confirmed
+                    _pending_import_path(earlier).unlink(missing_ok=True)
                 if not context["bad_rows"]:
-                    token = uuid.uuid4().hex
-                    (_import_dir() / f"{token}.{upload.file_format}").write_bytes(content)
-                    request.session["roster_import"] = {
-                        "token": token,
-                        "format": upload.file_format,
-                    }
-                    context["token"] = token
+                    pending = {"token": uuid.uuid4().hex, "format": upload.file_format}
+                    _pending_import_path(pending).write_bytes(content)
+                    request.session["roster_import"] = pending
+                    context["token"] = pending["token"]
     return render(request, "cadres/roster_import.html", context)
 
 

@@ -5,13 +5,16 @@ row writes nothing, and no exported cell can run as a formula in a spreadsheet.
 import csv
 import datetime
 import io
+import os
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from cadres import resources
+from cadres import views as cadres_views
 from cadres.models import AppointmentEvent, Cadre
 from longshan import audit
 from longshan.models import AuditEvent, Job
@@ -97,6 +100,58 @@ def test_a_confirmed_roster_import_whose_file_went_bad_writes_nothing(county, cl
     response = client.post(reverse("cadres:roster_import"), {"token": token})
     assert response.context["bad_rows"]
     assert counts() == before
+
+
+# ---------------------------------------------------------------- uploads awaiting confirmation
+
+
+def _pending_files(settings):
+    folder = settings.VAR_DIR / "imports"
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def test_an_upload_left_unconfirmed_is_not_kept(county, client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    client.force_login(county.users.county)
+    rows = many_rows(county, 3)
+    url = reverse("cadres:roster_import")
+    # Given a roster uploaded and previewed, never confirmed
+    first = client.post(url, {"file": SimpleUploadedFile("a.csv", csv_bytes(rows))})
+    assert _pending_files(settings) == [f"{first.context['token']}.csv"]
+    # When the same person uploads another file, the first one goes
+    second = client.post(url, {"file": SimpleUploadedFile("b.csv", csv_bytes(rows))})
+    assert _pending_files(settings) == [f"{second.context['token']}.csv"]
+    # and confirming the first one's page says it expired, writing nothing
+    before = counts()
+    response = client.post(url, {"token": first.context["token"]}, follow=True)
+    assert response.status_code == 200 and counts() == before
+    assert _pending_files(settings) == [f"{second.context['token']}.csv"]
+    # When a day passes with nobody confirming, the next upload by anybody clears it
+    stale = tmp_path / "imports" / f"{second.context['token']}.csv"
+    day_ago = stale.stat().st_mtime - cadres_views.IMPORT_PENDING_HOURS * 3600 - 60
+    os.utime(stale, (day_ago, day_ago))
+    other = Client()
+    other.force_login(county.users.county)
+    bad = [{**rows[0], "id_number": "123"}]
+    response = other.post(url, {"file": SimpleUploadedFile("c.csv", csv_bytes(bad))})
+    assert response.context["bad_rows"]
+    assert _pending_files(settings) == []
+    # and confirming it then asks for the file again instead of failing
+    before = counts()
+    response = client.post(url, {"token": second.context["token"]}, follow=True)
+    assert response.status_code == 200 and counts() == before
+    assert "roster_import" not in client.session
+
+
+def test_a_confirmed_upload_is_removed(county, client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    client.force_login(county.users.county)
+    url = reverse("cadres:roster_import")
+    upload = SimpleUploadedFile("roster.csv", csv_bytes(many_rows(county, 2)))
+    token = client.post(url, {"file": upload}).context["token"]
+    response = client.post(url, {"token": token})
+    assert response.status_code == 302
+    assert _pending_files(settings) == []
 
 
 # ---------------------------------------------------------------- training attendance sheet
