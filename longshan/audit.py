@@ -7,6 +7,9 @@ The request's client address reaches the record through a context variable that
 import contextvars
 import datetime
 import decimal
+import ipaddress
+
+from django.conf import settings
 
 from .models import AuditEvent
 
@@ -21,14 +24,41 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        # REMOTE_ADDR, not X-Forwarded-For: a client can write that header itself.
-        token = _client_address.set(request.META.get("REMOTE_ADDR") or None)
+        token = _client_address.set(request_address(request))
         request_token = _current_request.set(request)
         try:
             return self.get_response(request)
         finally:
             _current_request.reset(request_token)
             _client_address.reset(token)
+
+
+def _from_proxy(address):
+    try:
+        address = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(address in network for network in settings.LONGSHAN_TRUSTED_PROXIES)
+
+
+def request_address(request):
+    """Return the address of the client that sent a request.
+
+    REMOTE_ADDR, unless it is one of the reverse proxies the portal trusts
+    (LONGSHAN_TRUSTED_PROXIES): then the address that proxy forwarded, the last one of
+    X-Forwarded-For, and so on back through the trusted proxies. Addresses a client wrote
+    into the header itself come before those and are never taken.
+    """
+    address = request.META.get("REMOTE_ADDR") or None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+    while address and forwarded and _from_proxy(address):
+        hop = forwarded.pop().strip()
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break  # not an address: the proxy's own is all that is known
+        address = hop
+    return address
 
 
 def client_address():

@@ -5,6 +5,7 @@ Every value a deployment changes comes from an environment variable (README,
 """
 
 import datetime
+import ipaddress
 import json
 import os
 import secrets
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("LONGSHAN_VAR_DIR", BASE_DIR / "var"))
@@ -198,6 +200,18 @@ if LONGSHAN_HTTPS:
 SESSION_COOKIE_AGE = 30 * 60
 LONGSHAN_SESSION_IDLE_RENEWAL = 60
 LONGSHAN_SESSION_MAX_AGE = 10 * 60 * 60
+
+# LONGSHAN_TRUSTED_PROXIES: the addresses (or networks) of the reverse proxies in front of
+# the portal. A request that reaches it from one of them is recorded (audit trail, duty
+# logs) with the address the proxies forwarded in X-Forwarded-For, read from the right;
+# from anywhere else the header is ignored, as a client can write it itself.
+try:
+    LONGSHAN_TRUSTED_PROXIES = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env_list("LONGSHAN_TRUSTED_PROXIES", "")
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"LONGSHAN_TRUSTED_PROXIES: {error}") from None
 
 # Sign-in lockout (django-axes): 5 failures lock the username, not the address, for 15
 # minutes; further tries while locked do not extend it. Addresses come from REMOTE_ADDR

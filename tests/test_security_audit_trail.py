@@ -6,6 +6,7 @@ Sign-ins, scope denials and exports are written to the trail; auditors read and 
 import csv
 import datetime
 import io
+import ipaddress
 from unittest import mock
 
 import pytest
@@ -223,6 +224,33 @@ def test_an_unknown_export_format_is_not_found(county, client):
 
 
 # ---------------------------------------------------------------- what is recorded
+
+
+def _failed_sign_in_address(client, **meta):
+    # A new name each time: five failures would lock a username out.
+    username = f"tester-{AuditEvent.objects.count()}"
+    client.post(reverse("login"), {"username": username, "password": "wrong-1234"}, **meta)
+    return AuditEvent.objects.get(action="auth.sign_in_failed", actor_username=username).ip_address
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(county, client, settings):
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    # Without a trusted proxy configured, a forwarded address is never taken
+    assert _failed_sign_in_address(client, **proxy, HTTP_X_FORWARDED_FOR="10.5.5.5") == "10.0.0.2"
+    # Behind the county's proxy (10.0.0.2), what it forwarded is the client's address
+    settings.LONGSHAN_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/30")]
+    assert _failed_sign_in_address(client, **proxy, HTTP_X_FORWARDED_FOR="10.5.5.5") == "10.5.5.5"
+    # A client that writes the header itself is still recorded by what the proxy saw
+    forged = "198.51.100.1, 10.5.5.6"
+    assert _failed_sign_in_address(client, **proxy, HTTP_X_FORWARDED_FOR=forged) == "10.5.5.6"
+    # Two trusted proxies in a row are read through; no header leaves the proxy's own
+    chained = "10.5.5.7, 10.0.0.1"
+    assert _failed_sign_in_address(client, **proxy, HTTP_X_FORWARDED_FOR=chained) == "10.5.5.7"
+    assert _failed_sign_in_address(client, **proxy) == "10.0.0.2"
+    assert _failed_sign_in_address(client, **proxy, HTTP_X_FORWARDED_FOR="junk") == "10.0.0.2"
+    # From an address that is not a trusted proxy, the header is ignored
+    direct = {"REMOTE_ADDR": "10.9.9.9", "HTTP_X_FORWARDED_FOR": "10.5.5.8"}
+    assert _failed_sign_in_address(client, **direct) == "10.9.9.9"
 
 
 def test_a_sign_in_and_a_failed_one_are_recorded_with_the_username_and_address(county, client):
