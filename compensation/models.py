@@ -485,6 +485,10 @@ class PayrollDocument(models.Model):
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     file = models.FileField(_("file"), upload_to="compensation/payroll/%Y/%m/", blank=True)
     error = models.TextField(_("error"), blank=True)
+    # When a worker last took it up, and how many times one has: a render whose worker was
+    # lost (killed, out of memory) is taken up again by its redelivered task.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("asked by"),
@@ -531,6 +535,8 @@ class PayrollDocumentPart(models.Model):
     )
     file = models.FileField(_("file"), upload_to="compensation/payroll/parts/", blank=True)
     error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
 
     class Meta:
         verbose_name = _("payroll document part")

@@ -10,9 +10,10 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from attendance.models import Violation
@@ -806,6 +807,57 @@ def collective_share_record(cadre, *, actor, pay_month, amount, reason):
 # ---------------------------------------------------------------- documents (§8.2, §9.2)
 
 
+# A render runs at most DOCUMENT_TASK_SOFT_TIME_LIMIT seconds and its worker process is
+# killed 30 s past that, so one still "running" a minute later has lost its worker (killed,
+# out of memory, restarted): its task, delivered again (acks_late), takes it up anew. Twice
+# at most: a render that keeps stopping its worker fails the document with the reason.
+DOCUMENT_RENDER_ATTEMPTS = 2
+
+
+class DocumentBusyError(Exception):
+    """A document or part that another worker is rendering, or was until lately: its task
+    tries again once that render would have been stopped (compensation/tasks.py)."""
+
+
+def _render_lost_before(now):
+    return now - datetime.timedelta(seconds=settings.DOCUMENT_TASK_SOFT_TIME_LIMIT + 60)
+
+
+def _claim_render(rows, *, now, **fields):
+    """Mark the row of `rows` running for this worker if it is queued, or running but lost
+    with an attempt left; return whether it did (one UPDATE: two workers never both do)."""
+    from .models import DocumentStatus
+
+    lost = Q(status=DocumentStatus.RUNNING, attempts__lt=DOCUMENT_RENDER_ATTEMPTS) & (
+        Q(started_at__lt=_render_lost_before(now)) | Q(started_at__isnull=True)
+    )
+    return rows.filter(Q(status=DocumentStatus.QUEUED) | lost).update(
+        status=DocumentStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, **fields
+    )
+
+
+def _lost_for_good(row, *, now):
+    """Of a document or part this worker could not take up: raise DocumentBusyError while
+    its render may still finish or be taken up again; return whether it was lost on its
+    last attempt (False when it is queued, done or failed)."""
+    from .models import DocumentStatus
+
+    if row is None or row.status != DocumentStatus.RUNNING:
+        return False
+    if row.attempts < DOCUMENT_RENDER_ATTEMPTS or (
+        row.started_at is not None and row.started_at >= _render_lost_before(now)
+    ):
+        raise DocumentBusyError(row.pk)
+    return True
+
+
+def _render_lost_message():
+    return _(
+        "The worker rendering it stopped %(n)s times before it finished (time or memory "
+        "limit, or a restart); ask for the PDF again."
+    ) % {"n": DOCUMENT_RENDER_ATTEMPTS}
+
+
 def payroll_document_start(payroll, *, actor, township=None):
     """Queue the payroll PDF (the county's, or a township's); sent once committed."""
     from .models import PayrollDocument
@@ -835,18 +887,24 @@ def payroll_document_run(document_id, *, now, queue=None):
     A township's sheet is rendered whole. The county's is split into one part per township
     (issue 10): the parts are queued (to `queue`, the caller's, if given) for parallel
     workers (`payroll_document_part_run`), and the document stays running until the last
-    part done has them merged.
+    part done has them merged. One whose worker was lost is taken up again (see
+    DOCUMENT_RENDER_ATTEMPTS); DocumentBusyError while another may be rendering it.
     """
     from django.core.files.base import ContentFile
 
-    from .models import PayrollDocument
+    from .models import PayrollDocument, PayrollDocumentPart
 
     Status = PayrollDocument.Status
-    claimed = PayrollDocument.objects.filter(pk=document_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, progress=5
-    )
-    if not claimed:
-        return PayrollDocument.objects.filter(pk=document_id).first()
+    documents = PayrollDocument.objects.filter(pk=document_id)
+    # Once split, the document is its parts': it is never taken up again as a whole.
+    unsplit = ~Exists(PayrollDocumentPart.objects.filter(document_id=document_id))
+    if not _claim_render(documents.filter(unsplit), now=now, progress=5):
+        document = documents.filter(unsplit).first()
+        if _lost_for_good(document, now=now):
+            documents.filter(status=Status.RUNNING).update(
+                status=Status.FAILED, error=_render_lost_message(), finished_at=now
+            )
+        return documents.first()
     document = PayrollDocument.objects.select_related("payroll", "township").get(pk=document_id)
     try:
         if document.township_id is None and _payroll_document_split(document, queue=queue):
@@ -935,17 +993,19 @@ def payroll_document_part_run(part_id, *, now, queue=None):
     """Render one township's pages of the county sheet to a part file; the last part done
     queues the merge (to `queue`, if given). A part of a failed or finished document is
     left alone; a part that fails fails the document with its error, and the parts
-    already rendered are removed."""
+    already rendered are removed. A part whose worker was lost is taken up again (see
+    DOCUMENT_RENDER_ATTEMPTS); DocumentBusyError while another may be rendering it."""
     from django.core.files.base import ContentFile
 
     from .models import PayrollDocument, PayrollDocumentPart
     from .tasks import payroll_document_merge_task
 
     Status = PayrollDocument.Status
-    claimed = PayrollDocumentPart.objects.filter(
-        pk=part_id, status=Status.QUEUED, document__status=Status.RUNNING
-    ).update(status=Status.RUNNING)
-    if not claimed:
+    parts = PayrollDocumentPart.objects.filter(pk=part_id, document__status=Status.RUNNING)
+    if not _claim_render(parts, now=now):
+        part = parts.select_related("township").first()
+        if _lost_for_good(part, now=now):
+            _payroll_document_part_failed(part, _render_lost_message(), now=now)
         return PayrollDocumentPart.objects.filter(pk=part_id).first()
     part = PayrollDocumentPart.objects.select_related(
         "document__payroll", "document", "township"
@@ -956,12 +1016,7 @@ def payroll_document_part_run(part_id, *, now, queue=None):
             f"payroll-{part.document_id}-{part.position:03d}.pdf", ContentFile(content), save=False
         )
     except Exception as error:  # noqa: BLE001 - the failure is stored for the user to see
-        message = f"{part.township.name}: {_document_error(error)}"[:2000]
-        PayrollDocumentPart.objects.filter(pk=part_id).update(status=Status.FAILED, error=message)
-        if PayrollDocument.objects.filter(pk=part.document_id, status=Status.RUNNING).update(
-            status=Status.FAILED, error=message, finished_at=now
-        ):
-            payroll_document_parts_remove(part.document_id)
+        _payroll_document_part_failed(part, _document_error(error), now=now)
         raise
     PayrollDocumentPart.objects.filter(pk=part_id).update(status=Status.DONE, file=part.file.name)
     running = PayrollDocument.objects.filter(pk=part.document_id, status=Status.RUNNING)
@@ -982,6 +1037,20 @@ def payroll_document_part_run(part_id, *, now, queue=None):
         )
     part.status = Status.DONE
     return part
+
+
+def _payroll_document_part_failed(part, reason, *, now):
+    """Mark a part failed and its document with it (the township and the reason); remove
+    the parts already rendered."""
+    from .models import PayrollDocument, PayrollDocumentPart
+
+    Status = PayrollDocument.Status
+    message = f"{part.township.name}: {reason}"[:2000]
+    PayrollDocumentPart.objects.filter(pk=part.pk).update(status=Status.FAILED, error=message)
+    if PayrollDocument.objects.filter(pk=part.document_id, status=Status.RUNNING).update(
+        status=Status.FAILED, error=message, finished_at=now
+    ):
+        payroll_document_parts_remove(part.document_id)
 
 
 def _payroll_document_render_part(part):

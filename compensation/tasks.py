@@ -63,15 +63,27 @@ DOCUMENT_TASK_OPTIONS = {
     "bind": True,
     "soft_time_limit": settings.DOCUMENT_TASK_SOFT_TIME_LIMIT,
     "time_limit": settings.DOCUMENT_TASK_SOFT_TIME_LIMIT + 30,
+    # A render whose worker was lost comes back (reject_on_worker_lost) while it still
+    # looks running: the task looks again once that render would have been stopped.
+    "max_retries": 2 * services.DOCUMENT_RENDER_ATTEMPTS,
     **TASK_OPTIONS,
 }
+
+
+@contextlib.contextmanager
+def _again_when_busy(task):
+    """Retry the task after the time limit when its document or part is busy elsewhere."""
+    try:
+        yield
+    except services.DocumentBusyError as busy:
+        raise task.retry(countdown=settings.DOCUMENT_TASK_SOFT_TIME_LIMIT + 90) from busy
 
 
 @shared_task(name="compensation.payroll_document", **DOCUMENT_TASK_OPTIONS)
 def payroll_document_task(self, document_id):
     """Render one payroll PDF by id and store it for download, within the time and memory
     limits of settings; the county's is split into township parts rendered in parallel."""
-    with _document_memory_limit(self.request):
+    with _again_when_busy(self), _document_memory_limit(self.request):
         document = services.payroll_document_run(
             document_id, now=timezone.now(), queue=_queue_of(self.request)
         )
@@ -82,7 +94,7 @@ def payroll_document_task(self, document_id):
 def payroll_document_part_task(self, part_id):
     """Render one township's part of the county payroll PDF by id (the last one queues the
     merge)."""
-    with _document_memory_limit(self.request):
+    with _again_when_busy(self), _document_memory_limit(self.request):
         part = services.payroll_document_part_run(
             part_id, now=timezone.now(), queue=_queue_of(self.request)
         )

@@ -11,11 +11,13 @@ import subprocess
 from decimal import Decimal
 
 import pytest
+from celery.exceptions import Retry
 from django.db.models import Sum
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from compensation import reports, services
+from compensation import reports, services, tasks
 from compensation.models import BankAccount, PayrollDocument, PayrollDocumentPart, PayrollEntry
 
 from .compensation_fixtures import at, pay_rules, run, settle  # noqa: F401
@@ -207,6 +209,96 @@ def test_a_county_pdf_part_that_fails_fails_the_document(
     assert not list(tmp_path.rglob("*.pdf")), "the part already rendered is deleted"
     # and running it again leaves it alone
     assert services.payroll_document_run(document.pk, now=october.computed_at).status == "failed"
+
+
+def _split_county_pdf(county, october, capture):
+    """Return the county PDF split into its parts, no task of it run yet."""
+    with capture(execute=False):
+        document = services.payroll_document_start(october, actor=county.users.county)
+        services.payroll_document_run(document.pk, now=october.computed_at)
+    parts = list(PayrollDocumentPart.objects.filter(document=document).order_by("position"))
+    assert len(parts) == 2 and all(part.status == "queued" for part in parts)
+    return document, parts
+
+
+def _taken_up(rows, *, ago, attempts=1):
+    """Mark a document or part as taken up by a worker `ago` (a timedelta) before now."""
+    rows.update(status="running", started_at=timezone.now() - ago, attempts=attempts)
+
+
+def test_a_county_pdf_part_whose_worker_was_lost_is_rendered_again(
+    county, october, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    document, (part_a, part_b) = _split_county_pdf(
+        county, october, django_capture_on_commit_callbacks
+    )
+    # Given township A's part taken up by a worker that was then killed an hour ago
+    _taken_up(PayrollDocumentPart.objects.filter(pk=part_a.pk), ago=datetime.timedelta(hours=1))
+    # and B's taken up a moment ago by a worker still rendering it
+    _taken_up(PayrollDocumentPart.objects.filter(pk=part_b.pk), ago=datetime.timedelta(seconds=5))
+    now = timezone.now()
+    # When B's task is delivered again, it is busy: its task will look again later
+    with pytest.raises(services.DocumentBusyError):
+        services.payroll_document_part_run(part_b.pk, now=now)
+    # and the task says so to Celery (a retry after the render would have been stopped)
+    with pytest.raises(Retry) as retried:
+        tasks.payroll_document_part_task.apply(args=(part_b.pk,))
+    assert retried.value.when == settings.DOCUMENT_TASK_SOFT_TIME_LIMIT + 90
+    # When A's task is delivered again, A is rendered anew
+    assert services.payroll_document_part_run(part_a.pk, now=now).status == "done"
+    part_a.refresh_from_db()
+    assert (part_a.status, part_a.attempts, part_a.started_at) == ("done", 2, now)
+    # and once B's worker finishes (here: B lost too, taken up again), the PDF is merged
+    later = now + datetime.timedelta(hours=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payroll_document_part_run(part_b.pk, now=later)
+    document.refresh_from_db()
+    assert document.status == "done", document.error
+    assert not PayrollDocumentPart.objects.exists()
+
+
+def test_a_county_pdf_part_lost_on_its_last_attempt_fails_the_document(
+    county, october, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    document, (part_a, _part_b) = _split_county_pdf(
+        county, october, django_capture_on_commit_callbacks
+    )
+    # Given township A's part lost its worker on each of its attempts
+    _taken_up(
+        PayrollDocumentPart.objects.filter(pk=part_a.pk),
+        ago=datetime.timedelta(hours=1),
+        attempts=services.DOCUMENT_RENDER_ATTEMPTS,
+    )
+    # When its task comes back once more, the document fails with the township and why
+    services.payroll_document_part_run(part_a.pk, now=timezone.now())
+    document.refresh_from_db()
+    assert document.status == "failed" and document.error.startswith("里耶镇: ")
+    assert not PayrollDocumentPart.objects.exists()
+
+
+def test_a_township_pdf_whose_worker_was_lost_is_rendered_again(
+    county, october, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=False):
+        document = services.payroll_document_start(
+            october, actor=county.users.county, township=county.townships["a"]
+        )
+    # Given its worker took it up and is still at it, a second delivery is busy
+    documents = PayrollDocument.objects.filter(pk=document.pk)
+    _taken_up(documents, ago=datetime.timedelta(seconds=5))
+    now = timezone.now()
+    with pytest.raises(services.DocumentBusyError):
+        services.payroll_document_run(document.pk, now=now)
+    # When that worker was lost, the next delivery renders it
+    later = now + datetime.timedelta(hours=1)
+    assert services.payroll_document_run(document.pk, now=later).status == "done"
+    # and a document lost on its last attempt fails, saying so
+    _taken_up(documents, ago=datetime.timedelta(0), attempts=services.DOCUMENT_RENDER_ATTEMPTS)
+    failed = services.payroll_document_run(document.pk, now=later)
+    assert failed.status == "failed" and failed.error
 
 
 def test_a_done_county_pdf_is_left_alone(
