@@ -214,15 +214,17 @@ except ValueError as error:
     raise ImproperlyConfigured(f"LONGSHAN_TRUSTED_PROXIES: {error}") from None
 
 # Sign-in lockout (django-axes): 5 failures lock the username, not the address, for 15
-# minutes; further tries while locked do not extend it. Addresses come from REMOTE_ADDR
-# only, never from a header a client can write.
+# minutes; further tries while locked do not extend it. The address axes records is the
+# audit trail's: REMOTE_ADDR, or behind a trusted proxy what it forwarded, never a header
+# a client wrote itself.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "longshan.security.lockout_response"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_CLIENT_IP_CALLABLE = "longshan.audit.request_address"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # unused while the callable is set
 AXES_VERBOSE = False
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are recorded in the audit trail (longshan.security)
 # axes.W006 asks to lock addresses too: a township's cadres share one address, so an

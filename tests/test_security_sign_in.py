@@ -1,6 +1,7 @@
 """Sign-in and sessions (issue 11): lockout by username, idle and absolute limits, passwords."""
 
 import datetime
+import ipaddress
 
 import pytest
 from axes.models import AccessAttempt
@@ -78,6 +79,15 @@ def test_varying_the_forwarded_address_does_not_escape_the_lock(county, client):
     # And the addresses counted are the real ones, never the header's
     addresses = set(AccessAttempt.objects.values_list("ip_address", flat=True))
     assert addresses <= {f"10.9.0.{n}" for n in range(5)} | {"10.9.9.9"}
+
+
+def test_behind_a_trusted_proxy_attempts_record_the_address_it_forwarded(county, client, settings):
+    settings.LONGSHAN_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.2/32")]
+    forwarded = "198.51.100.7, 10.5.5.5"  # the first written by the client, the last by the proxy
+    sign_in(
+        client, "county", "wrong-password-1", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded
+    )
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.5.5.5"}
 
 
 def test_the_lock_ends_after_fifteen_minutes(county, client):
