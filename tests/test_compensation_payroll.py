@@ -8,11 +8,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from compensation import rules, services
 from compensation.models import PayrollEntry, PayrollLine, PayrollMonth, TeamReward
+from conftest import missing_service
 from longshan.models import AuditEvent
 from performance import services as performance_services
 from ranks import services as rank_services
@@ -274,6 +275,80 @@ def test_a_locked_month_refuses_every_write(county):
     assert list(PayrollLine.objects.order_by("pk").values_list("pk", "amount")) == before
     payroll.refresh_from_db()
     assert payroll.status == PayrollMonth.Status.LOCKED
+
+
+def _refused_by_the_database(write):
+    """Run a direct write in a savepoint; return whether the database refused it."""
+    try:
+        with transaction.atomic():
+            write()
+            with connection.cursor() as cursor:  # deferred checks fire here, not at the end
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    except DatabaseError:
+        return True
+    return False
+
+
+def test_on_postgresql_the_database_refuses_to_change_an_approved_or_locked_payroll(county):
+    if connection.vendor != "postgresql":
+        missing_service("the guard of frozen payrolls is PostgreSQL's (DATABASE_URL)")
+    # Given October approved (not yet locked) and its payslips
+    settle(OCTOBER, lock=True, county=county)
+    payroll = review_all(county, run(OCTOBER))
+    payroll = services.payroll_approve(payroll, actor=county.users.county, now=at(2026, 11, 4, 9))
+    entries = PayrollEntry.objects.filter(payroll=payroll)
+    lines = PayrollLine.objects.filter(entry__payroll=payroll)
+    entry, line = entries.first(), lines.first()
+    before = (
+        list(entries.order_by("pk").values_list("pk", "net")),
+        list(lines.order_by("pk").values_list("pk", "amount")),
+    )
+    months = PayrollMonth.objects.filter(pk=payroll.pk)
+    newcomer = CadreFactory(village=county.villages["b2"], post="clerk")
+
+    def raw(sql):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [payroll.pk])
+
+    # When a script writes to it directly, past the services, the database refuses:
+    writes = [
+        lambda: entries.filter(pk=entry.pk).update(net=entry.net + 1),
+        lambda: entries.filter(pk=entry.pk).delete(),
+        lambda: lines.filter(pk=line.pk).update(amount=line.amount + 1),
+        lambda: PayrollLine.objects.filter(pk=line.pk).delete(),
+        lambda: PayrollLine.objects.create(entry=entry, position=99, kind="adjustment", amount=1),
+        lambda: PayrollEntry.objects.create(
+            payroll=payroll,
+            month=OCTOBER,
+            cadre=newcomer,
+            township=county.townships["b"],
+            village=county.villages["b2"],
+            post="clerk",
+            annual_standard=0,
+            performance_paid=0,
+            gross=0,
+            deductions=0,
+            net=0,
+        ),
+        lambda: months.update(net_total=payroll.net_total + 1),
+        lambda: months.update(status=PayrollMonth.Status.COMPUTED),
+        lambda: raw(
+            "DELETE FROM compensation_payrollline WHERE entry_id IN"
+            " (SELECT id FROM compensation_payrollentry WHERE payroll_id = %s)"
+        ),
+        lambda: raw("DELETE FROM compensation_payrollmonth WHERE id = %s"),
+    ]
+    assert [_refused_by_the_database(write) for write in writes] == [True] * len(writes)
+    after = (
+        list(entries.order_by("pk").values_list("pk", "net")),
+        list(lines.order_by("pk").values_list("pk", "amount")),
+    )
+    assert after == before
+    # Then locking it, the one change left, still goes through, and nothing after it
+    payroll = services.payroll_lock(payroll, actor=county.users.county, now=at(2026, 11, 4, 10))
+    assert _refused_by_the_database(lambda: months.update(locked_at=at(2026, 11, 5, 9)))
+    assert _refused_by_the_database(lambda: months.update(status=PayrollMonth.Status.APPROVED))
+    months.update(locked_at=payroll.locked_at)  # no change at all is no change
 
 
 def test_rewards_reach_the_teams_performance_pay(county):
