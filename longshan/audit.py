@@ -34,11 +34,14 @@ class AuditContextMiddleware:
 
 
 def _from_proxy(address):
+    proxies = settings.LONGSHAN_TRUSTED_PROXIES
+    if not proxies:  # the usual case, on every request: nothing to parse
+        return False
     try:
         address = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(address in network for network in settings.LONGSHAN_TRUSTED_PROXIES)
+    return any(address in network for network in proxies)
 
 
 def request_address(request):

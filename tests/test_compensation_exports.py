@@ -77,6 +77,15 @@ def pdf_text(content, tmp_path):
     return text, fonts
 
 
+def assert_titled_and_numbered(text):
+    """Assert at least two pages, each headed by October's title and ending "n / total"."""
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 2
+    for number, page_text in enumerate(pages, start=1):
+        assert "2026-10" in page_text.strip().splitlines()[0]
+        assert re.search(rf"\b{number}\s*/\s*{len(pages)}\s*$", page_text.rstrip())
+
+
 def money_on(line):
     return [D(value.replace(",", "")) for value in re.findall(r"-?[\d,]+\.\d\d", line)]
 
@@ -103,11 +112,7 @@ def test_the_county_pdf_xlsx_and_database_agree_to_the_fen(
     content = b"".join(download.streaming_content)
     text, fonts = pdf_text(content, tmp_path)
     # Then two A4 landscape pages, each with the title and "page of pages"
-    pages = [page for page in text.split("\f") if page.strip()]
-    assert len(pages) >= 2
-    for number, page_text in enumerate(pages, start=1):
-        assert "2026-10" in page_text.strip().splitlines()[0]
-        assert re.search(rf"\b{number}\s*/\s*{len(pages)}\s*$", page_text.rstrip())
+    assert_titled_and_numbered(text)
     assert "张三" in text and "里耶镇" in text and "民安街道" in text
     cjk = [line for line in fonts.splitlines() if "CJK" in line or "WenQuanYi" in line]
     assert cjk and all(" yes " in line for line in cjk), fonts

@@ -69,50 +69,44 @@ BEGIN
   RETURN NEW;
 END $$;
 
-CREATE TRIGGER payslips_inserted_frozen AFTER INSERT ON compensation_payrollentry
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
-  EXECUTE FUNCTION compensation_refuse_frozen_payslips();
-CREATE TRIGGER payslips_updated_frozen_before AFTER UPDATE ON compensation_payrollentry
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
-  EXECUTE FUNCTION compensation_refuse_frozen_payslips();
-CREATE TRIGGER payslips_updated_frozen_after AFTER UPDATE ON compensation_payrollentry
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
-  EXECUTE FUNCTION compensation_refuse_frozen_payslips();
-CREATE TRIGGER payslips_deleted_frozen AFTER DELETE ON compensation_payrollentry
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
-  EXECUTE FUNCTION compensation_refuse_frozen_payslips();
-
-CREATE TRIGGER lines_inserted_frozen AFTER INSERT ON compensation_payrollline
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
-  EXECUTE FUNCTION compensation_refuse_frozen_lines();
-CREATE TRIGGER lines_updated_frozen_before AFTER UPDATE ON compensation_payrollline
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
-  EXECUTE FUNCTION compensation_refuse_frozen_lines();
-CREATE TRIGGER lines_updated_frozen_after AFTER UPDATE ON compensation_payrollline
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT
-  EXECUTE FUNCTION compensation_refuse_frozen_lines();
-CREATE TRIGGER lines_deleted_frozen AFTER DELETE ON compensation_payrollline
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
-  EXECUTE FUNCTION compensation_refuse_frozen_lines();
-
 CREATE TRIGGER payroll_month_frozen BEFORE UPDATE OR DELETE ON compensation_payrollmonth
   FOR EACH ROW EXECUTE FUNCTION compensation_refuse_frozen_month();
 """
 
-BACKWARD = """
-DROP TRIGGER IF EXISTS payroll_month_frozen ON compensation_payrollmonth;
-DROP TRIGGER IF EXISTS lines_deleted_frozen ON compensation_payrollline;
-DROP TRIGGER IF EXISTS lines_updated_frozen_after ON compensation_payrollline;
-DROP TRIGGER IF EXISTS lines_updated_frozen_before ON compensation_payrollline;
-DROP TRIGGER IF EXISTS lines_inserted_frozen ON compensation_payrollline;
-DROP TRIGGER IF EXISTS payslips_deleted_frozen ON compensation_payrollentry;
-DROP TRIGGER IF EXISTS payslips_updated_frozen_after ON compensation_payrollentry;
-DROP TRIGGER IF EXISTS payslips_updated_frozen_before ON compensation_payrollentry;
-DROP TRIGGER IF EXISTS payslips_inserted_frozen ON compensation_payrollentry;
-DROP FUNCTION IF EXISTS compensation_refuse_frozen_month();
-DROP FUNCTION IF EXISTS compensation_refuse_frozen_lines();
-DROP FUNCTION IF EXISTS compensation_refuse_frozen_payslips();
-"""
+# The statement triggers of payslips and lines: one a change of rows, each over the rows
+# it changed (an UPDATE twice: the rows as they were, and as they are).
+STATEMENT_TRIGGERS = [
+    (f"{rows}_{name}", table, event, transition, function)
+    for rows, table, function in [
+        ("payslips", "compensation_payrollentry", "compensation_refuse_frozen_payslips"),
+        ("lines", "compensation_payrollline", "compensation_refuse_frozen_lines"),
+    ]
+    for name, event, transition in [
+        ("inserted_frozen", "INSERT", "NEW"),
+        ("updated_frozen_before", "UPDATE", "OLD"),
+        ("updated_frozen_after", "UPDATE", "NEW"),
+        ("deleted_frozen", "DELETE", "OLD"),
+    ]
+]
+FORWARD += "".join(
+    f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition} TABLE AS changed"
+    f" FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n"
+    for name, table, event, transition, function in STATEMENT_TRIGGERS
+)
+BACKWARD = (
+    "DROP TRIGGER IF EXISTS payroll_month_frozen ON compensation_payrollmonth;\n"
+    + "".join(
+        f"DROP TRIGGER IF EXISTS {name} ON {table};\n" for name, table, *_rest in STATEMENT_TRIGGERS
+    )
+    + "".join(
+        f"DROP FUNCTION IF EXISTS {function}();\n"
+        for function in (
+            "compensation_refuse_frozen_month",
+            "compensation_refuse_frozen_lines",
+            "compensation_refuse_frozen_payslips",
+        )
+    )
+)
 
 
 def _on_postgresql(sql):
