@@ -7,13 +7,14 @@ number of queries whatever the number of cadres, bulk writes, one transaction.
 
 import dataclasses
 import datetime
+import logging
 from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from attendance.models import Violation
@@ -35,6 +36,8 @@ from .models import (
     TeamReward,
     TownshipReview,
 )
+
+logger = logging.getLogger(__name__)
 
 POSTS = rulebook.PAY_POSTS
 PAY_RULES = [
@@ -1123,3 +1126,55 @@ def payroll_document_parts_remove(document_id):
     for part in parts.exclude(file=""):
         part.file.delete(save=False)
     parts.delete()
+
+
+def payroll_documents_resend(*, now):
+    """Send again the task of each payroll PDF that was taken up by a worker which then
+    fell silent past the render limit; return how many ({"documents", "parts", "merges"}).
+
+    A render whose worker process was lost comes back by itself (acks_late,
+    reject_on_worker_lost) and is taken up again. But if that message is lost too (the
+    broker restarted, the whole worker machine went down), nothing comes back and the
+    document stays running for good. Beat calls this every few minutes: the task sent
+    again takes the render up (its next attempt), fails it for good saying why, or finds
+    it done; a county sheet whose parts are all done gets its merge again (a merge sent
+    twice runs once). Queued documents are left to the broker, which keeps its queue on
+    disk (docker-compose.yml).
+    """
+    from .models import DocumentStatus, PayrollDocument, PayrollDocumentPart
+    from .tasks import (
+        payroll_document_merge_task,
+        payroll_document_part_task,
+        payroll_document_task,
+    )
+
+    lost = Q(status=DocumentStatus.RUNNING) & (
+        Q(started_at__lt=_render_lost_before(now)) | Q(started_at__isnull=True)
+    )
+    parts_of = PayrollDocumentPart.objects.filter(document_id=OuterRef("pk"))
+    split = Exists(parts_of)
+    all_done = ~Exists(parts_of.exclude(status=DocumentStatus.DONE))
+    sent = {
+        "documents": list(
+            PayrollDocument.objects.filter(lost & ~split).values_list("pk", flat=True)
+        ),
+        "parts": list(
+            PayrollDocumentPart.objects.filter(lost, document__status=DocumentStatus.RUNNING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ),
+        "merges": list(
+            PayrollDocument.objects.filter(lost & split & all_done).values_list("pk", flat=True)
+        ),
+    }
+    tasks = {
+        "documents": payroll_document_task,
+        "parts": payroll_document_part_task,
+        "merges": payroll_document_merge_task,
+    }
+    for key, ids in sent.items():
+        for pk in ids:
+            tasks[key].delay(pk)
+    if any(sent.values()):
+        logger.warning("Payroll PDFs whose worker fell silent, sent again: %s", sent)
+    return {key: len(ids) for key, ids in sent.items()}

@@ -107,3 +107,10 @@ def payroll_document_merge_task(self, document_id):
     with _document_memory_limit(self.request):
         document = services.payroll_document_merge(document_id, now=timezone.now())
     return {"document": document_id, "status": document.status}
+
+
+@shared_task(name="compensation.resend_lost_documents")
+def resend_lost_documents_task():
+    """Send again the task of each payroll PDF whose worker fell silent (beat, every few
+    minutes); see services.payroll_documents_resend."""
+    return services.payroll_documents_resend(now=timezone.now())

@@ -1,5 +1,9 @@
 """Writes of the shared base: county rule values and background jobs."""
 
+import datetime
+import logging
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -7,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from . import audit, rulebook, scoping
 from .models import Job, RuleValue
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -115,3 +121,31 @@ def job_run(job_id):
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "result", "finished_at"])
     return job
+
+
+def _job_lost_before(now):
+    # The job's worker process is killed at JOB_TASK_TIME_LIMIT (tasks.py): one running a
+    # minute past it has lost its worker.
+    return now - datetime.timedelta(seconds=settings.JOB_TASK_TIME_LIMIT + 60)
+
+
+def jobs_fail_lost(*, now):
+    """Mark failed, saying why, the jobs whose worker was lost; return how many.
+
+    A job's task is taken up once (a second delivery finds it running and leaves it), so
+    a job whose worker process was killed (its time limit, out of memory, a restart)
+    would show "running" for good. Beat calls this every few minutes; the user starts
+    the job again from its page.
+    """
+    lost = list(Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=_job_lost_before(now)))
+    for job in lost:
+        _move(job, Job.Status.FAILED)
+        job.error = _(
+            "The worker running it stopped before it finished (time limit, memory or a "
+            "restart); start it again."
+        )
+        job.finished_at = now
+    Job.objects.bulk_update(lost, ["status", "error", "finished_at"])
+    if lost:
+        logger.warning("Background jobs whose worker was lost, marked failed: %s", lost)
+    return len(lost)

@@ -271,7 +271,19 @@ CELERY_TIMEZONE = TIME_ZONE
 # soft time limit, or the address-space cap, the document is marked failed with the reason.
 DOCUMENT_TASK_SOFT_TIME_LIMIT = int(os.environ.get("DOCUMENT_TASK_SOFT_TIME_LIMIT", "600"))
 DOCUMENT_TASK_MEMORY_LIMIT_MB = int(os.environ.get("DOCUMENT_TASK_MEMORY_LIMIT_MB", "2048"))
+# A background job (longshan.Job) is stopped this many seconds after it starts.
+JOB_TASK_TIME_LIMIT = int(os.environ.get("JOB_TASK_TIME_LIMIT", "1800"))
 CELERY_BEAT_SCHEDULE = {
+    # Work whose worker fell silent: payroll PDFs sent again (their task takes them up or
+    # fails them saying why), background jobs marked failed (started again by the user).
+    "compensation-resend-lost-documents": {
+        "task": "compensation.resend_lost_documents",
+        "schedule": crontab(minute="*/5"),
+    },
+    "longshan-fail-lost-jobs": {
+        "task": "longshan.fail_lost_jobs",
+        "schedule": crontab(minute="*/5"),
+    },
     # The day's duty check at 23:30 local time (POLICY §4.1, §4.2); the task takes today.
     "attendance-check-duty": {
         "task": "attendance.check_duty",

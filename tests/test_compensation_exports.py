@@ -323,3 +323,74 @@ def test_a_done_county_pdf_is_left_alone(
     document.refresh_from_db()
     assert (document.status, document.file.name) == ("done", name)
     assert [path.name for path in tmp_path.rglob("*.pdf")] == [name.rsplit("/", 1)[-1]]
+
+
+def test_beat_sends_again_the_pdfs_whose_worker_fell_silent(
+    county, october, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    hour = datetime.timedelta(hours=1)
+    document, (part_a, part_b) = _split_county_pdf(
+        county, october, django_capture_on_commit_callbacks
+    )
+    # Given township A's part taken up an hour ago by a worker that then fell silent (its
+    # message lost with it), and B's taken up a moment ago by a worker still at it
+    _taken_up(PayrollDocumentPart.objects.filter(pk=part_a.pk), ago=hour)
+    _taken_up(PayrollDocumentPart.objects.filter(pk=part_b.pk), ago=datetime.timedelta(seconds=5))
+    # and a township's PDF lost the same way on its last attempt, another still queued
+    with django_capture_on_commit_callbacks(execute=False):
+        township = county.townships["a"]
+        lost, queued = (
+            services.payroll_document_start(october, actor=county.users.county, township=township)
+            for _n in range(2)
+        )
+    _taken_up(
+        PayrollDocument.objects.filter(pk=lost.pk),
+        ago=hour,
+        attempts=services.DOCUMENT_RENDER_ATTEMPTS,
+    )
+    # When beat looks (the tasks it sends run in-process here)
+    sent = tasks.resend_lost_documents_task.apply().get()
+    # Then A's task came again and rendered A; B is left to its worker
+    assert sent == {"documents": 1, "parts": 1, "merges": 0}
+    statuses = dict(PayrollDocumentPart.objects.values_list("pk", "status"))
+    assert (statuses[part_a.pk], statuses[part_b.pk]) == ("done", "running")
+    # and the township's PDF failed, saying why; the queued one is left to the broker
+    lost.refresh_from_db()
+    assert lost.status == "failed" and lost.error == services._render_lost_message()
+    assert PayrollDocument.objects.get(pk=queued.pk).status == "queued"
+    # When B's worker falls silent too, the next look renders B, and the merge follows
+    _taken_up(PayrollDocumentPart.objects.filter(pk=part_b.pk), ago=hour)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.payroll_documents_resend(now=timezone.now())
+    assert sent == {"documents": 0, "parts": 1, "merges": 0}
+    document.refresh_from_db()
+    assert document.status == "done", document.error
+    assert not PayrollDocumentPart.objects.exists()
+    # and nothing more is sent once every PDF is done, failed or queued
+    assert set(services.payroll_documents_resend(now=timezone.now()).values()) == {0}
+    entry = settings.CELERY_BEAT_SCHEDULE["compensation-resend-lost-documents"]
+    assert entry["task"] == tasks.resend_lost_documents_task.name
+
+
+def test_beat_sends_again_the_merge_of_a_county_pdf_whose_parts_are_all_done(
+    county, october, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    document, parts = _split_county_pdf(county, october, django_capture_on_commit_callbacks)
+    # Given every part rendered, and the merge they sent lost (never run here)
+    with django_capture_on_commit_callbacks(execute=False):
+        for part in parts:
+            services.payroll_document_part_run(part.pk, now=timezone.now())
+    documents = PayrollDocument.objects.filter(pk=document.pk, status="running")
+    # and nothing for the merge to do while the document is within the render limit
+    documents.update(started_at=timezone.now())
+    assert set(services.payroll_documents_resend(now=timezone.now()).values()) == {0}
+    # When beat looks once the document is past the limit, the merge is sent again and runs
+    documents.update(started_at=timezone.now() - datetime.timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.payroll_documents_resend(now=timezone.now())
+    assert sent == {"documents": 0, "parts": 0, "merges": 1}
+    document.refresh_from_db()
+    assert document.status == "done" and document.file
+    assert not PayrollDocumentPart.objects.exists()

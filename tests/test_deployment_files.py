@@ -138,6 +138,23 @@ def test_beat_runs_celery_beat_for_longshan():
     assert "beat" in argv
 
 
+def test_redis_keeps_the_celery_queue_on_a_volume():
+    """Redis writes its queue to an append-only file on a named volume: a restart of the
+    redis container loses no queued task (a payroll PDF asked for, the monthly runs)."""
+    # Given the redis service
+    compose = load_compose()
+    redis = compose["services"]["redis"]
+
+    # When its command and volumes are read
+    argv = shlex.split(command_text(redis))
+    volumes = {volume.split(":")[1]: volume.split(":")[0] for volume in redis["volumes"]}
+
+    # Then it keeps an append-only file in /data, a named volume of the compose file
+    assert argv[0] == "redis-server"
+    assert argv[argv.index("--appendonly") + 1] == "yes"
+    assert volumes["/data"] in compose["volumes"]
+
+
 def test_dockerfile_installs_cjk_fonts_and_harfbuzz_subset():
     """The image installs a CJK font and the HarfBuzz subsetter that WeasyPrint needs."""
     # Given the final stage's RUN instructions

@@ -1,5 +1,6 @@
 """The platform under the portal: the real database in CI, the audit trail, Celery jobs."""
 
+import datetime
 import os
 import time
 from pathlib import Path
@@ -68,6 +69,41 @@ def test_a_job_runs_once_and_a_second_delivery_changes_nothing(
     assert services.job_run(job.pk).result == {"changed": 1}  # delivered again: left alone
     cadre.refresh_from_db()
     assert (cadre.name_pinyin, cadre.name_initials) == ("zhangsan", "zs")
+
+
+@pytest.mark.django_db
+def test_beat_marks_failed_a_job_whose_worker_was_lost(settings):
+    from django.utils import timezone
+
+    from longshan import tasks
+
+    now = timezone.now()
+    limit = datetime.timedelta(seconds=settings.JOB_TASK_TIME_LIMIT)
+    # Given a job taken up by a worker killed past the time limit, one still within it,
+    # and one waiting in the queue
+    lost, working, waiting = (
+        Job.objects.create(kind=Job.Kind.REBUILD_SEARCH_KEYS, status=status, started_at=started)
+        for status, started in (
+            (Job.Status.RUNNING, now - limit - datetime.timedelta(minutes=2)),
+            (Job.Status.RUNNING, now - limit + datetime.timedelta(minutes=2)),
+            (Job.Status.QUEUED, None),
+        )
+    )
+    # When beat looks (the task, in-process here)
+    assert tasks.fail_lost_jobs_task.apply().get() == 1
+    # Then only the lost job failed, saying why, and the user may start it again
+    lost.refresh_from_db()
+    assert lost.status == Job.Status.FAILED and lost.finished_at is not None
+    assert (
+        lost.error == "运行该任务的后台进程在完成前已中断（超时、内存不足或重启）；请重新启动任务。"
+    )
+    assert services.JOB_TRANSITIONS[lost.status] == {Job.Status.QUEUED}
+    statuses = dict(Job.objects.values_list("pk", "status"))
+    assert (statuses[working.pk], statuses[waiting.pk]) == (Job.Status.RUNNING, Job.Status.QUEUED)
+    # and the schedule runs it every five minutes
+    entry = settings.CELERY_BEAT_SCHEDULE["longshan-fail-lost-jobs"]
+    assert entry["task"] == tasks.fail_lost_jobs_task.name
+    assert entry["schedule"].minute == set(range(0, 60, 5))
 
 
 def test_a_real_worker_runs_a_job_that_writes_to_the_database(celery_worker_process):
