@@ -71,6 +71,20 @@ def test_a_job_runs_once_and_a_second_delivery_changes_nothing(
     assert (cadre.name_pinyin, cadre.name_initials) == ("zhangsan", "zs")
 
 
+def test_every_beat_entry_names_a_task_the_workers_know(settings):
+    # Given the worker's registry of tasks (every app's tasks module loaded)
+    from longshan.celery import app
+
+    app.loader.import_default_modules()
+    # Then beat sends nothing a worker would drop as unknown
+    unknown = {
+        name: entry["task"]
+        for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
+        if entry["task"] not in app.tasks
+    }
+    assert not unknown
+
+
 @pytest.mark.django_db
 def test_beat_marks_failed_a_job_whose_worker_was_lost(settings):
     from django.utils import timezone
