@@ -826,14 +826,21 @@ def _render_lost_before(now):
     return now - datetime.timedelta(seconds=settings.DOCUMENT_TASK_SOFT_TIME_LIMIT + 60)
 
 
+def _render_lost(now):
+    """Return a filter on documents or parts: running, but past the render limit."""
+    from .models import DocumentStatus
+
+    return Q(status=DocumentStatus.RUNNING) & (
+        Q(started_at__lt=_render_lost_before(now)) | Q(started_at__isnull=True)
+    )
+
+
 def _claim_render(rows, *, now, **fields):
     """Mark the row of `rows` running for this worker if it is queued, or running but lost
     with an attempt left; return whether it did (one UPDATE: two workers never both do)."""
     from .models import DocumentStatus
 
-    lost = Q(status=DocumentStatus.RUNNING, attempts__lt=DOCUMENT_RENDER_ATTEMPTS) & (
-        Q(started_at__lt=_render_lost_before(now)) | Q(started_at__isnull=True)
-    )
+    lost = _render_lost(now) & Q(attempts__lt=DOCUMENT_RENDER_ATTEMPTS)
     return rows.filter(Q(status=DocumentStatus.QUEUED) | lost).update(
         status=DocumentStatus.RUNNING, started_at=now, attempts=F("attempts") + 1, **fields
     )
@@ -1148,9 +1155,7 @@ def payroll_documents_resend(*, now):
         payroll_document_task,
     )
 
-    lost = Q(status=DocumentStatus.RUNNING) & (
-        Q(started_at__lt=_render_lost_before(now)) | Q(started_at__isnull=True)
-    )
+    lost = _render_lost(now)
     parts_of = PayrollDocumentPart.objects.filter(document_id=OuterRef("pk"))
     split = Exists(parts_of)
     all_done = ~Exists(parts_of.exclude(status=DocumentStatus.DONE))

@@ -135,17 +135,19 @@ def jobs_fail_lost(*, now):
     A job's task is taken up once (a second delivery finds it running and leaves it), so
     a job whose worker process was killed (its time limit, out of memory, a restart)
     would show "running" for good. Beat calls this every few minutes; the user starts
-    the job again from its page.
+    the job again from its page. One conditional UPDATE (running → failed, an allowed
+    move): a job that finished meanwhile is left as it is.
     """
-    lost = list(Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=_job_lost_before(now)))
-    for job in lost:
-        _move(job, Job.Status.FAILED)
-        job.error = _(
+    failed = Job.objects.filter(
+        status=Job.Status.RUNNING, started_at__lt=_job_lost_before(now)
+    ).update(
+        status=Job.Status.FAILED,
+        error=_(
             "The worker running it stopped before it finished (time limit, memory or a "
             "restart); start it again."
-        )
-        job.finished_at = now
-    Job.objects.bulk_update(lost, ["status", "error", "finished_at"])
-    if lost:
-        logger.warning("Background jobs whose worker was lost, marked failed: %s", lost)
-    return len(lost)
+        ),
+        finished_at=now,
+    )
+    if failed:
+        logger.warning("Background jobs whose worker was lost, marked failed: %s", failed)
+    return failed
