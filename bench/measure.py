@@ -222,8 +222,8 @@ def measure_jobs(log=print):
 def measure_documents(payroll, user, log=print, *, max_rows=PDF_MAX_ROWS, split_workers=2):
     """Render the county payroll PDF and a township leave ledger, each beside a plain table.
 
-    The county PDF is the app's own (`payroll_document_start`: one part per township, then
-    the merge). With a broker configured it runs on a real Celery worker started here
+    The county PDF is the app's own (`payroll_document_start`: parts of whole townships,
+    then the merge). With a broker configured it runs on a real Celery worker started here
     (prefork, `split_workers` processes), timed from the request to the document done,
     with the peak RSS of each worker process; without one it runs eagerly, part after
     part, in this process. Its queries are counted in an eager run in this process.

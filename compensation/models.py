@@ -516,8 +516,11 @@ class PayrollDocument(models.Model):
 
 
 class PayrollDocumentPart(models.Model):
-    """One township's pages of the county payroll PDF: each part is rendered by a worker of
-    its own, and the last one done has them merged in order (issue 10)."""
+    """The pages of a run of whole townships (in code order) of the county payroll PDF:
+    each part is rendered by a worker of its own, and the last one done has them merged in
+    order (issue 10). A part holds about PAYROLL_PDF_PART_ROWS rows: each render has a fixed
+    cost (fonts, styles, the PDF's own objects), so parts of one small township each would
+    spend more on those than the parallel workers save."""
 
     Status = DocumentStatus
 
@@ -525,8 +528,11 @@ class PayrollDocumentPart(models.Model):
         PayrollDocument, verbose_name=_("document"), on_delete=models.CASCADE, related_name="parts"
     )
     position = models.PositiveSmallIntegerField(_("position"))
-    township = models.ForeignKey(
-        Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="+"
+    first_township = models.ForeignKey(
+        Township, verbose_name=_("first township"), on_delete=models.PROTECT, related_name="+"
+    )
+    last_township = models.ForeignKey(
+        Township, verbose_name=_("last township"), on_delete=models.PROTECT, related_name="+"
     )
     first_number = models.PositiveIntegerField(_("number of its first row"))
     rows = models.PositiveIntegerField(_("rows"))

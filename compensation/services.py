@@ -8,6 +8,7 @@ number of queries whatever the number of cadres, bulk writes, one transaction.
 import dataclasses
 import datetime
 import logging
+import math
 from collections import defaultdict
 from decimal import Decimal
 
@@ -894,10 +895,10 @@ def payroll_document_start(payroll, *, actor, township=None):
 def payroll_document_run(document_id, *, now, queue=None):
     """Render a queued payroll PDF, saving its progress; a finished one is left alone.
 
-    A township's sheet is rendered whole. The county's is split into one part per township
-    (issue 10): the parts are queued (to `queue`, the caller's, if given) for parallel
-    workers (`payroll_document_part_run`), and the document stays running until the last
-    part done has them merged. One whose worker was lost is taken up again (see
+    A township's sheet is rendered whole. The county's is split into parts, each a run of
+    whole townships (issue 10): the parts are queued (to `queue`, the caller's, if given)
+    for parallel workers (`payroll_document_part_run`), and the document stays running
+    until the last part done has them merged. One whose worker was lost is taken up again (see
     DOCUMENT_RENDER_ATTEMPTS); DocumentBusyError while another may be rendering it.
     """
     from django.core.files.base import ContentFile
@@ -960,32 +961,63 @@ def _payroll_document_render_whole(document):
     return content, reports.filename(context, "pdf")
 
 
+def payroll_document_part_groups(townships, *, rows_per_part):
+    """Return the runs of whole townships the county sheet is split into: `townships` is
+    [(township, rows)] in the sheet's order. The rows are cut into as many equal shares as
+    they need at about `rows_per_part` each (never more than the townships); a township
+    goes to the share its middle row falls in, so that the parts are about equal for the
+    workers, and a large township takes up the shares it covers instead of leaving small
+    parts after it."""
+    total = sum(rows for _township, rows in townships)
+    count = max(1, min(len(townships), math.ceil(total / max(rows_per_part, 1))))
+    groups = []
+    share = None
+    taken = 0
+    for township, rows in townships:
+        middle = min(count - 1, int((taken + rows / 2) * count // max(total, 1)))
+        if middle != share:
+            groups.append([])
+            share = middle
+        groups[-1].append((township, rows))
+        taken += rows
+    return groups
+
+
 def _payroll_document_split(document, *, queue):
-    """Create one part per township of the county sheet and queue them once committed;
-    return how many (none for an empty payroll, which is rendered whole)."""
+    """Create the parts of the county sheet (runs of whole townships, about
+    PAYROLL_PDF_PART_ROWS rows each) and queue them once committed; return how many (none
+    for an empty payroll, which is rendered whole)."""
     from django.db.models import Count
 
     from .models import PayrollDocumentPart
     from .tasks import payroll_document_part_task
 
-    townships = list(
-        document.payroll.entries.values("township_id", "township__code")
+    townships = [
+        (row["township_id"], row["rows"])
+        for row in document.payroll.entries.values("township_id", "township__code")
         .annotate(rows=Count("pk"))
         .order_by("township__code")
+    ]
+    groups = (
+        payroll_document_part_groups(townships, rows_per_part=settings.PAYROLL_PDF_PART_ROWS)
+        if townships
+        else []
     )
     parts = []
     first_number = 1
-    for position, township in enumerate(townships):
+    for position, group in enumerate(groups):
+        rows = sum(rows for _township, rows in group)
         parts.append(
             PayrollDocumentPart(
                 document=document,
                 position=position,
-                township_id=township["township_id"],
+                first_township_id=group[0][0],
+                last_township_id=group[-1][0],
                 first_number=first_number,
-                rows=township["rows"],
+                rows=rows,
             )
         )
-        first_number += township["rows"]
+        first_number += rows
     with transaction.atomic():
         parts = PayrollDocumentPart.objects.bulk_create(parts)
         # Longest first, so that no worker starts a long part when the others are done;
@@ -1000,7 +1032,7 @@ def _payroll_document_split(document, *, queue):
 
 
 def payroll_document_part_run(part_id, *, now, queue=None):
-    """Render one township's pages of the county sheet to a part file; the last part done
+    """Render one part's pages of the county sheet to a part file; the last part done
     queues the merge (to `queue`, if given). A part of a failed or finished document is
     left alone; a part that fails fails the document with its error, and the parts
     already rendered are removed. A part whose worker was lost is taken up again (see
@@ -1013,12 +1045,12 @@ def payroll_document_part_run(part_id, *, now, queue=None):
     Status = PayrollDocument.Status
     parts = PayrollDocumentPart.objects.filter(pk=part_id, document__status=Status.RUNNING)
     if not _claim_render(parts, now=now):
-        part = parts.select_related("township").first()
+        part = parts.select_related("first_township", "last_township").first()
         if _lost_for_good(part, now=now):
             _payroll_document_part_failed(part, _render_lost_message(), now=now)
         return PayrollDocumentPart.objects.filter(pk=part_id).first()
     part = PayrollDocumentPart.objects.select_related(
-        "document__payroll", "document", "township"
+        "document__payroll", "document", "first_township", "last_township"
     ).get(pk=part_id)
     try:
         content = _payroll_document_render_part(part)
@@ -1050,12 +1082,14 @@ def payroll_document_part_run(part_id, *, now, queue=None):
 
 
 def _payroll_document_part_failed(part, reason, *, now):
-    """Mark a part failed and its document with it (the township and the reason); remove
+    """Mark a part failed and its document with it (its townships and the reason); remove
     the parts already rendered."""
     from .models import PayrollDocument, PayrollDocumentPart
 
     Status = PayrollDocument.Status
-    message = f"{part.township.name}: {reason}"[:2000]
+    first, last = part.first_township, part.last_township
+    townships = first.name if first == last else f"{first.name}–{last.name}"
+    message = f"{townships}: {reason}"[:2000]
     PayrollDocumentPart.objects.filter(pk=part.pk).update(status=Status.FAILED, error=message)
     if PayrollDocument.objects.filter(pk=part.document_id, status=Status.RUNNING).update(
         status=Status.FAILED, error=message, finished_at=now
@@ -1064,14 +1098,18 @@ def _payroll_document_part_failed(part, reason, *, now):
 
 
 def _payroll_document_render_part(part):
-    """Return the PDF bytes of one township's pages of the county sheet."""
+    """Return the PDF bytes of one part's pages of the county sheet (its townships')."""
     from . import reports, selectors
 
     document = part.document
     entries = _payroll_document_entries(document.payroll)
     last = not document.parts.filter(position__gt=part.position).exists()
     context = selectors.sheet_context(
-        document.payroll, entries=entries.filter(township_id=part.township_id)
+        document.payroll,
+        entries=entries.filter(
+            township__code__gte=part.first_township.code,
+            township__code__lte=part.last_township.code,
+        ),
     )
     if last:
         # The county's total and cadre count, added up from the same lines as the xlsx.

@@ -5,8 +5,8 @@ The URL fetcher serves only the project's static files and `data:` URLs, so a do
 can never make the server read another file or reach the network. Chinese text needs a
 CJK font: the print stylesheet names "Noto Sans CJK SC" then "WenQuanYi Micro Hei".
 
-A long document is rendered in parts (one per township, by parallel workers) and joined
-with `merge_pdfs`, which numbers the joined pages: no part can know the total.
+A long document is rendered in parts (runs of whole townships, by parallel workers) and
+joined with `merge_pdfs`, which numbers the joined pages: no part can know the total.
 """
 
 import contextlib

@@ -271,6 +271,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # soft time limit, or the address-space cap, the document is marked failed with the reason.
 DOCUMENT_TASK_SOFT_TIME_LIMIT = int(os.environ.get("DOCUMENT_TASK_SOFT_TIME_LIMIT", "600"))
 DOCUMENT_TASK_MEMORY_LIMIT_MB = int(os.environ.get("DOCUMENT_TASK_MEMORY_LIMIT_MB", "2048"))
+# The county payroll PDF is rendered in parts of whole townships of about this many rows,
+# one part a worker at a time (issue 10: each render has a fixed cost of about 0.2 s).
+PAYROLL_PDF_PART_ROWS = int(os.environ.get("PAYROLL_PDF_PART_ROWS", "200"))
 # A background job (longshan.Job) is stopped this many seconds after it starts.
 JOB_TASK_TIME_LIMIT = int(os.environ.get("JOB_TASK_TIME_LIMIT", "1800"))
 CELERY_BEAT_SCHEDULE = {

@@ -194,6 +194,7 @@ def test_a_county_pdf_part_that_fails_fails_the_document(
     county, october, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
+    settings.PAYROLL_PDF_PART_ROWS = 1  # a part a township
     # Given township A's part cannot be rendered (B's, the last, is rendered first)
     render_part = reports.payroll_pdf_part
 
@@ -216,8 +217,59 @@ def test_a_county_pdf_part_that_fails_fails_the_document(
     assert services.payroll_document_run(document.pk, now=october.computed_at).status == "failed"
 
 
-def _split_county_pdf(county, october, capture):
-    """Return the county PDF split into its parts, no task of it run yet."""
+def test_a_county_pdf_part_of_several_townships_names_them_when_it_fails(
+    county, october, settings, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    # Given the county's 42 rows fit in one part (about 200 rows a part), which cannot be
+    # rendered
+    settings.PAYROLL_PDF_PART_ROWS = 200
+
+    def failing(context, **options):
+        assert [group["township"] for group in context["groups"]] == [
+            county.townships["a"],
+            county.townships["b"],
+        ]
+        raise RuntimeError("no room left on the device")
+
+    monkeypatch.setattr(reports, "payroll_pdf_part", failing)
+    # When the county asks for the county PDF
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+        services.payroll_document_start(october, actor=county.users.county)
+    # Then the document failed naming the part's first and last township
+    document = PayrollDocument.objects.get()
+    assert document.status == "failed"
+    assert document.error == "里耶镇–民安街道: no room left on the device"
+    assert not PayrollDocumentPart.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "rows_per_part", "expected"),
+    [
+        # Longshan: 21 townships of about 57 rows, at 200 a part: 6 parts of 3 or 4
+        ([57] * 20 + [58], 200, [4, 3, 4, 3, 4, 3]),
+        # a part a township when the parts are to be smaller than any township
+        ([6, 36], 1, [1, 1]),
+        # all in one when they fit
+        ([6, 36], 200, [2]),
+        # a large township is never split, and the small ones around it share parts
+        ([10, 10, 300, 10, 10, 10], 100, [2, 1, 3]),
+        # one township of many rows: one part
+        ([900], 200, [1]),
+    ],
+)
+def test_the_county_pdf_parts_are_runs_of_whole_townships_of_about_equal_rows(
+    rows, rows_per_part, expected
+):
+    townships = [(f"T{n:02d}", count) for n, count in enumerate(rows)]
+    groups = services.payroll_document_part_groups(townships, rows_per_part=rows_per_part)
+    assert [len(group) for group in groups] == expected
+    assert [township for group in groups for township in group] == townships, "in order, once"
+
+
+def _split_county_pdf(county, october, capture, settings):
+    """Return the county PDF split into its parts (a township each), no task of it run yet."""
+    settings.PAYROLL_PDF_PART_ROWS = 1
     with capture(execute=False):
         document = services.payroll_document_start(october, actor=county.users.county)
         services.payroll_document_run(document.pk, now=october.computed_at)
@@ -236,7 +288,7 @@ def test_a_county_pdf_part_whose_worker_was_lost_is_rendered_again(
 ):
     settings.MEDIA_ROOT = tmp_path
     document, (part_a, part_b) = _split_county_pdf(
-        county, october, django_capture_on_commit_callbacks
+        county, october, django_capture_on_commit_callbacks, settings
     )
     # Given township A's part taken up by a worker that was then killed an hour ago
     _taken_up(PayrollDocumentPart.objects.filter(pk=part_a.pk), ago=datetime.timedelta(hours=1))
@@ -268,7 +320,7 @@ def test_a_county_pdf_part_lost_on_its_last_attempt_fails_the_document(
 ):
     settings.MEDIA_ROOT = tmp_path
     document, (part_a, _part_b) = _split_county_pdf(
-        county, october, django_capture_on_commit_callbacks
+        county, october, django_capture_on_commit_callbacks, settings
     )
     # Given township A's part lost its worker on each of its attempts
     _taken_up(
@@ -331,7 +383,7 @@ def test_beat_sends_again_the_pdfs_whose_worker_fell_silent(
     settings.MEDIA_ROOT = tmp_path
     hour = datetime.timedelta(hours=1)
     document, (part_a, part_b) = _split_county_pdf(
-        county, october, django_capture_on_commit_callbacks
+        county, october, django_capture_on_commit_callbacks, settings
     )
     # Given township A's part taken up an hour ago by a worker that then fell silent (its
     # message lost with it), and B's taken up a moment ago by a worker still at it
@@ -377,7 +429,9 @@ def test_beat_sends_again_the_merge_of_a_county_pdf_whose_parts_are_all_done(
     county, october, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
-    document, parts = _split_county_pdf(county, october, django_capture_on_commit_callbacks)
+    document, parts = _split_county_pdf(
+        county, october, django_capture_on_commit_callbacks, settings
+    )
     # Given every part rendered, and the merge they sent lost (never run here)
     with django_capture_on_commit_callbacks(execute=False):
         for part in parts:

@@ -21,8 +21,15 @@ pytestmark = [pytest.mark.services, pytest.mark.usefixtures("pay_rules")]
 OCTOBER = datetime.date(2026, 10, 1)
 
 
+@pytest.fixture
+def one_part_per_township(monkeypatch):
+    """A worker that renders the county PDF a township a part (the county's 12 rows would
+    fit in one part of the usual size)."""
+    monkeypatch.setenv("PAYROLL_PDF_PART_ROWS", "1")
+
+
 def test_a_real_worker_computes_the_payroll_and_renders_the_county_pdf(
-    county, celery_worker_process, settings, tmp_path
+    county, one_part_per_township, celery_worker_process, settings, tmp_path
 ):
     # Given October settled
     settle(OCTOBER)
@@ -54,7 +61,8 @@ def test_a_real_worker_computes_the_payroll_and_renders_the_county_pdf(
     # Then the two townships' parts are merged in order and removed
     assert not PayrollDocumentPart.objects.filter(document=document).exists()
     text, _fonts = pdf_text(content, tmp_path)
-    # and every page has the title and "page / pages", numbered across the parts
+    # and every page has the title and "page / pages", numbered across the parts (at least
+    # two pages: each part starts one, and the 12 rows would fit on a single page)
     assert_titled_and_numbered(text)
     assert text.index("里耶镇") < text.index("民安街道")
     rows = [re.match(r"\s*(\d+)\s+[^\W\d]", line) for line in text.splitlines()]
