@@ -8,6 +8,16 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def _township(verbose_name, **options):
+    return models.ForeignKey(
+        on_delete=django.db.models.deletion.PROTECT,
+        related_name="+",
+        to="cadres.township",
+        verbose_name=verbose_name,
+        **options,
+    )
+
+
 def _last_is_first(apps, schema_editor):
     part = apps.get_model("compensation", "PayrollDocumentPart")
     part.objects.update(last_township=models.F("first_township"))
@@ -23,33 +33,17 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="payrolldocumentpart",
             name="first_township",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="cadres.township",
-                verbose_name="first township",
-            ),
+            field=_township("first township"),
         ),
         migrations.AddField(
             model_name="payrolldocumentpart",
             name="last_township",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="cadres.township",
-                verbose_name="last township",
-            ),
+            field=_township("last township", null=True),
         ),
         migrations.RunPython(_last_is_first, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="payrolldocumentpart",
             name="last_township",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="cadres.township",
-                verbose_name="last township",
-            ),
+            field=_township("last township"),
         ),
     ]
