@@ -898,8 +898,8 @@ def payroll_document_run(document_id, *, now, queue=None):
     A township's sheet is rendered whole. The county's is split into parts, each a run of
     whole townships (issue 10): the parts are queued (to `queue`, the caller's, if given)
     for parallel workers (`payroll_document_part_run`), and the document stays running
-    until the last part done has them merged. One whose worker was lost is taken up again (see
-    DOCUMENT_RENDER_ATTEMPTS); DocumentBusyError while another may be rendering it.
+    until the last part done has them merged. One whose worker was lost is taken up again
+    (see DOCUMENT_RENDER_ATTEMPTS); DocumentBusyError while another may be rendering it.
     """
     from django.core.files.base import ContentFile
 
@@ -998,11 +998,7 @@ def _payroll_document_split(document, *, queue):
         .annotate(rows=Count("pk"))
         .order_by("township__code")
     ]
-    groups = (
-        payroll_document_part_groups(townships, rows_per_part=settings.PAYROLL_PDF_PART_ROWS)
-        if townships
-        else []
-    )
+    groups = payroll_document_part_groups(townships, rows_per_part=settings.PAYROLL_PDF_PART_ROWS)
     parts = []
     first_number = 1
     for position, group in enumerate(groups):

@@ -256,6 +256,8 @@ def test_a_county_pdf_part_of_several_townships_names_them_when_it_fails(
         ([10, 10, 300, 10, 10, 10], 100, [2, 1, 3]),
         # one township of many rows: one part
         ([900], 200, [1]),
+        # nobody on the payroll: no part (the sheet is rendered whole)
+        ([], 200, []),
     ],
 )
 def test_the_county_pdf_parts_are_runs_of_whole_townships_of_about_equal_rows(
