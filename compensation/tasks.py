@@ -82,7 +82,8 @@ def _again_when_busy(task):
 @shared_task(name="compensation.payroll_document", **DOCUMENT_TASK_OPTIONS)
 def payroll_document_task(self, document_id):
     """Render one payroll PDF by id and store it for download, within the time and memory
-    limits of settings; the county's is split into township parts rendered in parallel."""
+    limits of settings; the county's is split into parts of whole townships rendered in
+    parallel."""
     with _again_when_busy(self), _document_memory_limit(self.request):
         document = services.payroll_document_run(
             document_id, now=timezone.now(), queue=_queue_of(self.request)
@@ -92,8 +93,8 @@ def payroll_document_task(self, document_id):
 
 @shared_task(name="compensation.payroll_document_part", **DOCUMENT_TASK_OPTIONS)
 def payroll_document_part_task(self, part_id):
-    """Render one township's part of the county payroll PDF by id (the last one queues the
-    merge)."""
+    """Render one part (a run of whole townships) of the county payroll PDF by id (the last
+    one queues the merge)."""
     with _again_when_busy(self), _document_memory_limit(self.request):
         part = services.payroll_document_part_run(
             part_id, now=timezone.now(), queue=_queue_of(self.request)
