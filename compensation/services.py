@@ -1002,7 +1002,7 @@ def _payroll_document_split(document, *, queue):
     parts = []
     first_number = 1
     for position, group in enumerate(groups):
-        rows = sum(rows for _township, rows in group)
+        part_rows = sum(rows for _township, rows in group)
         parts.append(
             PayrollDocumentPart(
                 document=document,
@@ -1010,10 +1010,10 @@ def _payroll_document_split(document, *, queue):
                 first_township_id=group[0][0],
                 last_township_id=group[-1][0],
                 first_number=first_number,
-                rows=rows,
+                rows=part_rows,
             )
         )
-        first_number += rows
+        first_number += part_rows
     with transaction.atomic():
         parts = PayrollDocumentPart.objects.bulk_create(parts)
         # Longest first, so that no worker starts a long part when the others are done;
