@@ -114,3 +114,21 @@ def test_no_page_links_an_outside_server():
 def test_vendor_assets_are_installed_and_served(county, client):
     for asset in ("vendor/bootstrap/css/bootstrap.min.css", "vendor/htmx/htmx.min.js"):
         assert (BASE_DIR / "static" / asset).exists(), f"run make assets: {asset}"
+
+
+@pytest.mark.parametrize("value", [None, 2, "1", "9"])
+def test_the_quick_select_writes_what_django_select_writes(value):
+    # Given flat choices with a lazy empty label, markup in a label and a repeated value
+    from django import forms
+    from django.utils.translation import gettext_lazy
+
+    from longshan.forms import QuickSelect
+
+    choices = [("", gettext_lazy("All")), (1, 'A<&"b'), (2, "里耶镇"), (2, "again")]
+    attrs = {"class": "form-select", "id": "id_township"}
+    # When both widgets write the same field
+    django_select = forms.Select(choices=choices, attrs=attrs).render("township", value)
+    quick = QuickSelect(choices=choices, attrs=attrs).render("township", value)
+    # Then the HTML is the same but for the whitespace between the tags
+    assert quick == re.sub(r">\s+<", "><", django_select)
+    assert quick.count(" selected") == (0 if value == "9" else 1)
