@@ -9,6 +9,7 @@ built here are what the page shows, what the charts draw and what the xlsx holds
 import dataclasses
 import datetime
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -433,7 +434,9 @@ def rank_table(unit, units, *, on):
     where, group = unit.scope("village")
     # The step in force is the cadre's latest up to the date: joined with no later one
     # (one anti-join for all cadres, not a sorted subquery per cadre; a cadre has at most
-    # one step a day). Cadres without a step up to the date have no rank.
+    # one step a day). Cadres without a step up to the date have no rank: their joined
+    # step's date is NULL, which no later step exceeds, so the same anti-join keeps them
+    # (an `OR step IS NULL` beside it would make PostgreSQL probe the index per cadre).
     later = RankStep.objects.filter(
         cadre_id=OuterRef("pk"),
         effective_from__gt=OuterRef("step_up_to_date__effective_from"),
@@ -447,7 +450,7 @@ def rank_table(unit, units, *, on):
                 "rank_steps", condition=Q(rank_steps__effective_from__lte=on)
             )
         )
-        .filter(Q(step_up_to_date__isnull=True) | ~Exists(later))
+        .filter(~Exists(later))
         .values(group, rank_level=F("step_up_to_date__level"))
         .annotate(n=Count("pk"))
         .order_by()
@@ -500,12 +503,15 @@ def duty_tables(unit, units, *, month, sitting_by_unit, sitting_total):
     (no log, short hours), counted against the cadres in post now.
     """
     first, last, _start, _end = _month_range(month)
-    working_days = dict(
-        DutyCheck.objects.filter(date__year=month.year, date__lte=last, is_working_day=True)
-        .values_list(ExtractMonth("date"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    # The year's daily checks up to the month: their working days by month, and the month
+    # of each, by which their findings are added up below.
+    month_of_check = {}
+    working_days = defaultdict(int)
+    for pk, date, is_working_day in DutyCheck.objects.filter(
+        date__year=month.year, date__lte=last
+    ).values_list("pk", "date", "is_working_day"):
+        month_of_check[pk] = date.month
+        working_days[date.month] += is_working_day
     days = working_days.get(month.month, 0)
     where, group = unit.scope("village", "cadre")
     short = Q(kind__in=[DutyCheckItem.Kind.MISSING_LOG, DutyCheckItem.Kind.SHORT_HOURS])
@@ -517,12 +523,17 @@ def duty_tables(unit, units, *, month, sitting_by_unit, sitting_total):
         .values(group)
         .annotate(short=Count("pk", filter=short), gaps=Count("pk", filter=gap))
     }
-    by_month = {
-        row.pop("m"): row
-        for row in items.filter(check_run__date__year=month.year, check_run__date__lte=last)
-        .values(m=ExtractMonth("check_run__date"))
+    # Grouped by the check (a day), not by the month of its date: an integer key instead
+    # of a date part computed for each of a province's year of findings.
+    by_month = defaultdict(lambda: {"short": 0, "gaps": 0})
+    for row in (
+        items.filter(check_run__date__year=month.year, check_run__date__lte=last)
+        .values("check_run_id")
         .annotate(short=Count("pk", filter=short), gaps=Count("pk", filter=gap))
-    }
+    ):
+        counts = by_month[month_of_check[row["check_run_id"]]]
+        counts["short"] += row["short"]
+        counts["gaps"] += row["gaps"]
 
     def values_of(counts, sitting, days):
         counts = counts or {}
