@@ -118,7 +118,8 @@ def render_pdf(template_name, context, *, refused=None):
 def warm_up():
     """Render a line of Chinese once, so that WeasyPrint's modules, stylesheets and fonts
     are loaded (about two seconds the first time in a process)."""
-    html_to_pdf(f'<p style="font-family: {CJK_FONT_FAMILY}">龙山县 0123456789</p>')
+    # The family names are in double quotes: the attribute is in single ones.
+    html_to_pdf(f"<p style='font-family: {CJK_FONT_FAMILY}'>龙山县 0123456789</p>")
 
 
 # Helvetica's widths (thousandths of the size) of what a page number is made of: it is

@@ -111,3 +111,12 @@ def test_markup_in_a_cadres_name_is_printed_not_fetched(county, client, loopback
             ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
         ).stdout.decode()
         assert "<img src=http://169.254.169.254/latest/meta-data/>" in text
+
+
+def test_the_workers_warm_up_asks_for_the_cjk_fonts_by_name(caplog):
+    # Given the warm-up a Celery worker renders when it starts (longshan/celery.py)
+    # When it renders, then WeasyPrint reads its style whole (the family names' quotes
+    # once closed the style attribute: "Ignored `font-family: `")
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        pdf.warm_up()
+    assert [record.getMessage() for record in caplog.records] == []
