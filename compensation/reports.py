@@ -61,6 +61,7 @@ def payroll_pdf_part(context, *, first, last, numbered=False, language=None):
                 "last_part": last,
                 "numbered": numbered,
             },
+            tables_only=True,
         )
 
 

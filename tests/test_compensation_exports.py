@@ -145,6 +145,37 @@ def test_the_county_pdf_xlsx_and_database_agree_to_the_fen(
     assert money_on(total_line) == [D(str(v)) for v in total_row[5:]]
 
 
+def rasterized(content, tmp_path, name):
+    """Return the PNG bytes of each page of a PDF at 72 dpi (poppler's pdftoppm)."""
+    path = tmp_path / f"{name}.pdf"
+    path.write_bytes(content)
+    subprocess.run(["pdftoppm", "-r", "72", "-png", str(path), str(tmp_path / name)], check=True)
+    return [page.read_bytes() for page in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+
+def test_the_sheet_prints_the_same_with_the_tables_only_user_agent_stylesheet(
+    county, october, tmp_path, monkeypatch
+):
+    import weasyprint
+
+    from compensation import selectors
+    from longshan import pdf
+
+    # Given October's county sheet rendered whole (heading, both townships and their
+    # subtotals over two pages, the total, the signatures, page numbers), as the app
+    # renders it: with the user-agent stylesheet of tables only (longshan/pdf_tables_ua.css)
+    entries = services._payroll_document_entries(october)
+    context = selectors.sheet_context(october, entries=entries)
+    tables_only = reports.payroll_pdf(context)
+    # When it is rendered again with WeasyPrint's whole user-agent stylesheet
+    monkeypatch.setattr(pdf, "_tables_only_html_class", lambda: weasyprint.HTML)
+    whole = reports.payroll_pdf(context)
+    # Then every page is the same, pixel for pixel
+    pages = rasterized(tables_only, tmp_path, "tables-only")
+    assert len(pages) >= 2
+    assert pages == rasterized(whole, tmp_path, "whole")
+
+
 def test_a_township_pdf_and_the_bank_file(county, october, client, tmp_path):
     client.force_login(county.users.official_a)
     township = county.townships["a"]

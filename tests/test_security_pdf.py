@@ -120,3 +120,20 @@ def test_the_workers_warm_up_asks_for_the_cjk_fonts_by_name(caplog):
     with caplog.at_level(logging.WARNING, logger="weasyprint"):
         pdf.warm_up()
     assert [record.getMessage() for record in caplog.records] == []
+
+
+def test_a_tables_only_document_gets_the_user_agent_rules_of_tables_alone(tmp_path):
+    # Given a list, which the user-agent stylesheet of tables only has no rule for
+    html = "<body><ul><li>第一项</li></ul><table><tr><td>单元格</td></tr></table></body>"
+    texts = {}
+    for tables_only in (False, True):
+        # When it is rendered with WeasyPrint's whole stylesheet, then with tables only
+        path = tmp_path / f"{tables_only}.pdf"
+        path.write_bytes(pdf.html_to_pdf(html, tables_only=tables_only))
+        texts[tables_only] = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    # Then only the whole one draws the list's bullet: WeasyPrint still asks the overridden
+    # `_ua_stylesheets` (a private method) for its user-agent stylesheet
+    assert "•" in texts[False] and "第一项" in texts[False]
+    assert "•" not in texts[True] and "第一项" in texts[True] and "单元格" in texts[True]
