@@ -29,13 +29,13 @@ class CadreFilter(django_filters.FilterSet):
         queryset=Township.objects.none(),
         label=_("Township"),
         empty_label=_("All"),
-        widget=QuickSelect,
+        widget=QuickSelect(label_field="name"),
     )
     village = django_filters.ModelChoiceFilter(
         queryset=Village.objects.none(),
         label=_("Village"),
         empty_label=_("All"),
-        widget=QuickSelect,
+        widget=QuickSelect(label_field="name"),
     )
     post = django_filters.ChoiceFilter(choices=Post.choices, label=_("Post"), empty_label=_("All"))
     status = django_filters.ChoiceFilter(

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -52,13 +53,29 @@ class QuickSelect(forms.Select):
     1,260 townships then costs a page 150 ms. Same HTML as `forms.Select`, in milliseconds
     (escaped with `longshan.markup.escaped`: `format_html` per option cost 25 ms more).
     Grouped choices are not supported.
+
+    `label_field`, for a model choice field whose labels are that field of the model (its
+    `__str__`): the options are read as (pk, label) values instead of a model instance
+    each, a third of the select's time over a province's townships.
     """
+
+    def __init__(self, attrs=None, choices=(), *, label_field=None):
+        super().__init__(attrs, choices)
+        self.label_field = label_field
+
+    def _flat_choices(self):
+        choices = self.choices
+        if self.label_field and isinstance(choices, ModelChoiceIterator):
+            field = choices.field
+            empty = [] if field.empty_label is None else [("", field.empty_label)]
+            return empty + list(choices.queryset.values_list("pk", self.label_field))
+        return choices
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]
         chosen = set(widget["value"])
         options = []
-        for option, label in self.choices:
+        for option, label in self._flat_choices():
             option = "" if option is None else str(option)
             selected = option in chosen
             if selected:

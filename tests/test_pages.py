@@ -132,3 +132,30 @@ def test_the_quick_select_writes_what_django_select_writes(value):
     # Then the HTML is the same but for the whitespace between the tags
     assert quick == re.sub(r">\s+<", "><", django_select)
     assert quick.count(" selected") == (0 if value == "9" else 1)
+
+
+@pytest.mark.parametrize("chosen", [None, "a", "b"])
+def test_a_quick_select_of_townships_reads_their_names_as_values(county, chosen):
+    # Given a township filter over the county's townships (their __str__ is their name)
+    from django import forms
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cadres.models import Township
+    from longshan.forms import QuickSelect
+
+    def field(widget):
+        return forms.ModelChoiceField(
+            queryset=Township.objects.order_by("code"), empty_label="全部", widget=widget
+        )
+
+    value = county.townships[chosen].pk if chosen else None
+    django_select = field(forms.Select).widget.render("township", value)
+    # When the quick select writes it from (pk, name) values
+    with CaptureQueriesContext(connection) as queries:
+        quick = field(QuickSelect(label_field="name")).widget.render("township", value)
+    # Then in one query, with no model instance, the HTML is Django's but for whitespace
+    assert len(queries) == 1 and '"cadres_township"."name"' in queries[0]["sql"]
+    assert '"cadres_township"."kind"' not in queries[0]["sql"]
+    assert quick == re.sub(r">\s+<", "><", django_select)
+    assert "里耶镇" in quick and "民安街道" in quick

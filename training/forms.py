@@ -219,14 +219,14 @@ class ComplianceFilterForm(forms.Form):
         queryset=Township.objects.none(),
         required=False,
         empty_label=_("All"),
-        widget=QuickSelect,
+        widget=QuickSelect(label_field="name"),
     )
     village = forms.ModelChoiceField(
         label=_("Village"),
         queryset=Village.objects.none(),
         required=False,
         empty_label=_("All"),
-        widget=QuickSelect,
+        widget=QuickSelect(label_field="name"),
     )
     show = forms.ChoiceField(
         label=_("Show"),
