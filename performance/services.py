@@ -442,6 +442,13 @@ def settlement_compute(month, *, today, versions, township_id=None):
             # Not reported: late once the deadline's day has passed; else not yet due.
             on_time = not rules.is_late(status=status, deadline=deadline, today=today)
         orders_of_village[village_id].append((pk, weight, score, bool(on_time)))
+    # A village's orders reach all its cadres unless one of them names cadres: those
+    # villages' orders are filtered per cadre below, the others' are built once.
+    orders_of_all = {
+        village_id: tuple((weight, score, on_time) for _pk, weight, score, on_time in rows)
+        for village_id, rows in orders_of_village.items()
+        if not any(named.get(pk) for pk, *_rest in rows)
+    }
     in_scope = Q(cadre__village__township_id=township_id) if township_id is not None else Q()
     # Days found short of duty (§4.1) by the daily duty check; days without pay (below)
     # are not duty days and are left out.
@@ -501,11 +508,13 @@ def settlement_compute(month, *, today, versions, township_id=None):
     settled_of = {}
     rows = []
     for cadre_id, village_id, township, post in cadres:
-        mine = tuple(
-            (weight, score, on_time)
-            for pk, weight, score, on_time in orders_of_village.get(village_id, ())
-            if not named.get(pk) or cadre_id in named[pk]
-        )
+        mine = orders_of_all.get(village_id)
+        if mine is None:
+            mine = tuple(
+                (weight, score, on_time)
+                for pk, weight, score, on_time in orders_of_village.get(village_id, ())
+                if not named.get(pk) or cadre_id in named[pk]
+            )
         dispatch = dispatch_of.get(mine)
         if dispatch is None:
             dispatch = dispatch_of[mine] = rules.dispatch_score(
