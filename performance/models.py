@@ -350,7 +350,11 @@ class CadreMonth(models.Model):
       deadline: 0 each), `orders_unscored` (left out), `dispatch_score` (their weighted
       mean, or the no-order default), `noncompliant_duty_days` × `duty_penalty_per_day`,
       `monthly_score`.
-    - `rule_versions`: {rule key: [value, in force from]} of every rule used.
+    - `rule_versions`: {rule key: [value, in force from]} of every rule used, or None when
+      they are the period's (`rules_used` reads either). A run writes None: the same
+      versions in every row cost a province's settlement a seventh of its time. A run
+      that brings other versions first writes the period's old ones into its rows that
+      hold None, so that rows a split run has not reached yet keep their own.
 
     Rows of an open month are replaced by each run; those of a locked month never change.
     """
@@ -407,7 +411,7 @@ class CadreMonth(models.Model):
     payable_performance_ratio = models.DecimalField(
         _("payable performance ratio"), max_digits=5, decimal_places=4
     )
-    rule_versions = models.JSONField(_("rules used"), default=dict)
+    rule_versions = models.JSONField(_("rules used"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("cadre's settled month")
@@ -433,6 +437,11 @@ class CadreMonth(models.Model):
 
     def __str__(self):
         return f"{self.month:%Y-%m} {self.cadre_id}"
+
+    @property
+    def rules_used(self):
+        """{rule key: [value, in force from]} of the rules this row was settled with."""
+        return self.period.rule_versions if self.rule_versions is None else self.rule_versions
 
 
 # ---------------------------------------------------------------- annual assessment (§5.2)

@@ -633,6 +633,12 @@ def _claim(month, *, actor, now, township_ids):
                 code="running",
             )
         versions = _rule_versions(SETTLEMENT_RULES, month)
+        if period.rule_versions and period.rule_versions != versions:
+            # Rows that hold None were settled with the period's versions, about to change:
+            # they keep their own until this run replaces them (a split run may stop short).
+            period.rows.filter(rule_versions__isnull=True).update(
+                rule_versions=period.rule_versions
+            )
         period.run_id = uuid.uuid4().hex
         period.run_started_at = now
         period.pending_townships = sorted(township_ids)
@@ -729,11 +735,8 @@ def _write(period_id, run_id, rows, *, township_ids, actor, now):
         CadreMonth,
         SETTLED_COLUMNS,
         [tuple(row[column] for column in SETTLED_COLUMNS) for row in rows],
-        constants={
-            "period_id": period.pk,
-            "month": period.month,
-            "rule_versions": period.rule_versions,
-        },
+        # No rule_versions: None, the period's (CadreMonth.rules_used).
+        constants={"period_id": period.pk, "month": period.month},
     )
     period.pending_townships = pending
     if not pending:

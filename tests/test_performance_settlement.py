@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from attendance import services as attendance_services
 from cadres.models import Cadre
-from longshan.models import AuditEvent
+from longshan.models import AuditEvent, RuleValue
 from performance import services, tasks
 from performance.models import CadreMonth, SettlementMonth
 
@@ -108,7 +108,7 @@ def test_a_cadre_with_two_late_orders_a_short_day_and_a_second_violation(october
     assert clerk.payable_performance_ratio == D("0.0000")
     assert clerk.paid_day_share == D("1.0000")
     # And the rules it used are on the row
-    assert clerk.rule_versions["performance.duty_day_penalty"] == ["2", "2018-08-01"]
+    assert clerk.rules_used["performance.duty_day_penalty"] == ["2", "2018-08-01"]
     # And the secretary of the same village has the same orders and no penalty
     secretary = row(october, "a1_secretary")
     assert (secretary.monthly_score, secretary.payable_performance_ratio) == (
@@ -248,6 +248,42 @@ def test_a_split_run_writes_the_same_rows_as_a_whole_run(october):
         )
         is None
     )
+
+
+def test_rows_a_split_run_has_not_reached_keep_the_rules_they_were_settled_with(october):
+    penalty = "performance.duty_day_penalty"
+    # Given October settled with the default penalty of 2 points a short duty day
+    settle()
+    # And the county then sets 3 points from 1 October
+    RuleValue.objects.create(
+        key=penalty, value="3", effective_from=OCTOBER, reason="县委组织部调整"
+    )
+    # When a split run writes township A's part and stops short of the others
+    period = settle(split=True)
+    a = october.townships["a"].pk
+    services.settlement_part_run(
+        period.pk, a, period.run_id, now=at(2026, 11, 1, 3), today=SETTLED_ON
+    )
+    # Then A's rows were settled with 3 and say so, and B's still say 2, as they were
+    a_clerk, b_clerk = row(october, "a1_clerk"), row(october, "b1_clerk")
+    assert (a_clerk.duty_penalty_per_day, a_clerk.rules_used[penalty]) == (
+        D("3"),
+        ["3", "2026-10-01"],
+    )
+    assert (b_clerk.duty_penalty_per_day, b_clerk.rules_used[penalty]) == (
+        D("2"),
+        ["2", "2018-08-01"],
+    )
+    # When the other parts are written
+    period.refresh_from_db()
+    for township_id in period.pending_townships:
+        services.settlement_part_run(
+            period.pk, township_id, period.run_id, now=at(2026, 11, 1, 3), today=SETTLED_ON
+        )
+    # Then every row takes the period's rules, which are the new ones
+    rows = CadreMonth.objects.select_related("period")
+    assert {r.rules_used[penalty][0] for r in rows} == {"3"}
+    assert set(rows.values_list("rule_versions", flat=True)) == {None}
 
 
 def test_the_command_settles_a_month_and_records_one_audit_event(october):
