@@ -12,7 +12,7 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from cadres.models import AppointmentEvent, Cadre, CadreStatus, EventKind, EventStatus
-from longshan import audit, rulebook, scoping
+from longshan import audit, bulk, rulebook, scoping
 from performance.models import AnnualGrade
 
 from . import rules
@@ -205,29 +205,29 @@ def placement_set(cadre, *, on, actor, level=None, reason=""):
 
 def adjustment_inputs(year):
     """Load what a year's proposal needs in four queries: the confirmed grades of the year,
-    each graded cadre's step in force at the year's end, their grades of earlier years, and
-    where each cadre sits now (township, post)."""
+    each graded cadre's step in force at the year's end as (level, first counted year),
+    their grades of earlier years, and where each cadre sits now (township, post).
+
+    Set-based, with no list of ids sent back: at province scale (72,000 cadres) a sorted
+    subquery per step and lists of 72,000 ids cost a second and a half.
+    """
     year_end = datetime.date(year, 12, 31)
-    graded = dict(
-        AnnualGrade.objects.filter(year=year, status=AnnualGrade.Status.CONFIRMED).values_list(
-            "cadre_id", "grade"
-        )
-    )
-    in_force = (
-        RankStep.objects.filter(cadre_id=OuterRef("cadre_id"), effective_from__lte=year_end)
-        .order_by("-effective_from", "-id")
-        .values("pk")[:1]
-    )
-    steps = {
-        step.cadre_id: step
-        for step in RankStep.objects.filter(cadre_id__in=list(graded), pk=Subquery(in_force)).only(
-            "pk", "cadre_id", "level", "first_counted_year"
-        )
-    }
+    confirmed = AnnualGrade.objects.filter(year=year, status=AnnualGrade.Status.CONFIRMED)
+    graded = dict(confirmed.values_list("cadre_id", "grade"))
+    graded_ids = confirmed.values("cadre_id")
+    # Read in the order they took effect, each cadre's later steps overwrite the earlier:
+    # the last is the one in force at the year's end.
+    steps = {}
+    for cadre_id, level, first_counted_year in (
+        RankStep.objects.filter(cadre_id__in=graded_ids, effective_from__lte=year_end)
+        .order_by("effective_from", "id")
+        .values_list("cadre_id", "level", "first_counted_year")
+    ):
+        steps[cadre_id] = (level, first_counted_year)
     history = defaultdict(dict)
-    earliest = min((step.first_counted_year for step in steps.values()), default=year)
+    earliest = min((first for _level, first in steps.values()), default=year)
     for cadre_id, grade_year, grade in AnnualGrade.objects.filter(
-        cadre_id__in=list(steps),
+        cadre_id__in=graded_ids,
         status=AnnualGrade.Status.CONFIRMED,
         year__gte=earliest,
         year__lte=year,
@@ -235,7 +235,7 @@ def adjustment_inputs(year):
         history[cadre_id][grade_year] = grade
     places = {
         pk: (township_id, post)
-        for pk, township_id, post in Cadre.objects.filter(pk__in=list(steps)).values_list(
+        for pk, township_id, post in Cadre.objects.filter(pk__in=graded_ids).values_list(
             "pk", "village__township_id", "post"
         )
     }
@@ -250,15 +250,29 @@ def adjustment_proposals(year, *, graded, steps, history, rule):
         step = steps.get(cadre_id)
         if step is None:
             continue
+        level, first_counted_year = step
         years = rules.years_at_level(
-            history.get(cadre_id, {}), year=year, first_counted_year=step.first_counted_year
+            history.get(cadre_id, {}), year=year, first_counted_year=first_counted_year
         )
         proposals[cadre_id] = (
-            step.level,
+            level,
             years,
-            rules.next_level(step.level, grade, years_at_level=years, rule=rule),
+            rules.next_level(level, grade, years_at_level=years, rule=rule),
         )
     return proposals
+
+
+# What a proposal holds that the yearly run works out; new ones add cycle, cadre and level.
+PROPOSAL_FIELDS = (
+    "township_id",
+    "post",
+    "grade",
+    "level_before",
+    "years_at_level",
+    "proposed_move",
+    "proposed_level",
+    "reason",
+)
 
 
 @transaction.atomic
@@ -282,53 +296,48 @@ def ranks_propose(year, *, actor=None, now):
         proposal.cadre_id: proposal
         for proposal in RankProposal.objects.select_for_update().filter(cycle=cycle)
     }
-    new, changed = [], []
+    new, changed, recomputed = [], [], 0
     for cadre_id, (level_before, years, decision) in sorted(proposals.items()):
         proposal = existing.get(cadre_id)
         if proposal is not None and proposal.status == RankProposal.Status.APPROVED:
             continue
+        recomputed += 1
         township_id, post = places[cadre_id]
-        fields = {
-            "township_id": township_id,
-            "post": post,
-            "grade": graded[cadre_id],
-            "level_before": level_before,
-            "years_at_level": years,
-            "proposed_move": decision.move,
-            "proposed_level": decision.level,
-            "reason": decision.reason,
-        }
+        fields = (
+            township_id,
+            post,
+            graded[cadre_id],
+            level_before,
+            years,
+            decision.move,
+            decision.level,
+            decision.reason,
+        )
         if proposal is None:
-            new.append(RankProposal(cycle=cycle, cadre_id=cadre_id, level=decision.level, **fields))
+            new.append((cadre_id, decision.level, *fields))
             continue
-        for name, value in fields.items():
-            setattr(proposal, name, value)
+        after = dict(zip(PROPOSAL_FIELDS, fields, strict=True))
         if not proposal.override_reason or proposal.level == decision.level:
-            proposal.level, proposal.override_reason, proposal.changed_by = decision.level, "", None
-        changed.append(proposal)
+            # A county change stays while the rule's level differs from it (its reason too).
+            after.update(level=decision.level, override_reason="", changed_by_id=None)
+        if any(getattr(proposal, name) != value for name, value in after.items()):
+            for name, value in after.items():
+                setattr(proposal, name, value)
+            changed.append(proposal)
     stale = [
         proposal.pk
         for cadre_id, proposal in existing.items()
         if proposal.status == RankProposal.Status.PROPOSED and cadre_id not in proposals
     ]
     RankProposal.objects.filter(pk__in=stale).delete()
-    RankProposal.objects.bulk_create(new, batch_size=500)
+    # New proposals as rows (COPY on PostgreSQL): a province's 72,000 model instances
+    # and bulk_create took seven seconds of a ten-second run.
+    bulk.insert(
+        RankProposal, ("cadre_id", "level", *PROPOSAL_FIELDS), new, constants={"cycle_id": cycle.pk}
+    )
+    # Only the waiting proposals whose figures changed are written again.
     RankProposal.objects.bulk_update(
-        changed,
-        [
-            "township_id",
-            "post",
-            "grade",
-            "level_before",
-            "years_at_level",
-            "proposed_move",
-            "proposed_level",
-            "reason",
-            "level",
-            "override_reason",
-            "changed_by",
-        ],
-        batch_size=500,
+        changed, [*PROPOSAL_FIELDS, "level", "override_reason", "changed_by"], batch_size=500
     )
     cycle.proposed_at, cycle.rule_versions = now, versions
     cycle.status = (
@@ -338,7 +347,7 @@ def ranks_propose(year, *, actor=None, now):
     )
     cycle.save(update_fields=["proposed_at", "rule_versions", "status"])
     counts = {
-        "proposed": len(new) + len(changed),
+        "proposed": recomputed,
         "removed": len(stale),
         "unranked": len(graded) - len(proposals),
     }

@@ -6,6 +6,8 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cadres.models import AppointmentEvent
 from longshan.models import AuditEvent, RuleValue
@@ -197,6 +199,39 @@ def test_the_county_rule_changes_the_years_asked_for_later_years_only(county):
     proposal = RankProposal.objects.get(cycle=cycle)
     assert (proposal.years_at_level, proposal.proposed_move) == (2, "stay")
     assert cycle.rule_versions["rank.competent_years_for_move"] == ["3", "2025-06-01"]
+
+
+def test_a_rerun_writes_again_only_the_waiting_proposals_whose_figures_changed(county):
+    from performance.models import AnnualGrade
+
+    # Given two clerks at level 8, one graded 优秀 and one 称职, and the year proposed
+    first, second = county.cadres["a1_clerk"], county.cadres["a2_clerk"]
+    place(first, 8)
+    place(second, 8)
+    grade(first, 2025, "excellent")
+    grade(second, 2025, "competent")
+    propose(2025)
+    # When the proposal is run again with nothing changed
+    with CaptureQueriesContext(connection) as queries:
+        counts = propose(2025)[1]
+    # Then both proposals are recomputed and neither is written again
+    assert counts == {"proposed": 2, "removed": 0, "unranked": 0}
+    writes = ('UPDATE "ranks_rankproposal"', 'INSERT INTO "ranks_rankproposal"', 'COPY "ranks')
+    assert not [query for query in queries if query["sql"].startswith(writes)]
+    # When the first clerk's grade is corrected to 称职 and the proposal is run again
+    AnnualGrade.objects.filter(cadre=first, year=2025).update(
+        proposed_grade="competent", grade_by_score="competent", grade="competent"
+    )
+    propose(2025)
+    # Then the first clerk's proposal follows the grade, and the second's stays as it was
+    proposals = {
+        p.cadre_id: (p.grade, p.proposed_move, p.proposed_level, p.level, p.reason)
+        for p in RankProposal.objects.all()
+    }
+    assert proposals == {
+        first.pk: ("competent", "stay", 8, 8, "competent_waiting"),
+        second.pk: ("competent", "stay", 8, 8, "competent_waiting"),
+    }
 
 
 # ---------------------------------------------------------------- the county's decision
