@@ -273,6 +273,16 @@ PROPOSAL_FIELDS = (
     "proposed_level",
     "reason",
 )
+# A waiting proposal written again: its own id, the county's change if it stands.
+REWRITTEN_COLUMNS = (
+    "id",
+    "cadre_id",
+    "status",
+    "level",
+    "override_reason",
+    "changed_by_id",
+    *PROPOSAL_FIELDS,
+)
 
 
 @transaction.atomic
@@ -335,9 +345,17 @@ def ranks_propose(year, *, actor=None, now):
     bulk.insert(
         RankProposal, ("cadre_id", "level", *PROPOSAL_FIELDS), new, constants={"cycle_id": cycle.pk}
     )
-    # Only the waiting proposals whose figures changed are written again.
-    RankProposal.objects.bulk_update(
-        changed, [*PROPOSAL_FIELDS, "level", "override_reason", "changed_by"], batch_size=500
+    # Only the waiting proposals whose figures changed are written again: deleted and
+    # written as rows under their own ids (a rank step refers to an approved proposal
+    # only; the audit trail names one by id). bulk_update's CASE WHEN took two minutes
+    # for a province's 72,000.
+    if changed:
+        bulk.delete(RankProposal.objects.filter(pk__in=[proposal.pk for proposal in changed]))
+    bulk.insert(
+        RankProposal,
+        REWRITTEN_COLUMNS,
+        [tuple(getattr(proposal, name) for name in REWRITTEN_COLUMNS) for proposal in changed],
+        constants={"cycle_id": cycle.pk},
     )
     cycle.proposed_at, cycle.rule_versions = now, versions
     cycle.status = (

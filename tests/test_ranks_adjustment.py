@@ -211,27 +211,43 @@ def test_a_rerun_writes_again_only_the_waiting_proposals_whose_figures_changed(c
     grade(first, 2025, "excellent")
     grade(second, 2025, "competent")
     propose(2025)
+    before = dict(RankProposal.objects.values_list("cadre_id", "pk"))
     # When the proposal is run again with nothing changed
     with CaptureQueriesContext(connection) as queries:
         counts = propose(2025)[1]
     # Then both proposals are recomputed and neither is written again
     assert counts == {"proposed": 2, "removed": 0, "unranked": 0}
-    writes = ('UPDATE "ranks_rankproposal"', 'INSERT INTO "ranks_rankproposal"', 'COPY "ranks')
-    assert not [query for query in queries if query["sql"].startswith(writes)]
-    # When the first clerk's grade is corrected to 称职 and the proposal is run again
-    AnnualGrade.objects.filter(cadre=first, year=2025).update(
-        proposed_grade="competent", grade_by_score="competent", grade="competent"
+    writes = (
+        'UPDATE "ranks_rankp',
+        'INSERT INTO "ranks_rankp',
+        'COPY "ranks_rankp',
+        'DELETE FROM "ranks_rankp',
     )
+    assert not [query for query in queries if query["sql"].startswith(writes)]
+    # When the county moves the second clerk up to 7 with its reason, both grades are
+    # corrected (to 称职 and 基本称职) and the proposal is run again
+    waiting = RankProposal.objects.get(cadre=second)
+    services.proposal_change(waiting, actor=county.users.county, level=7, reason="抢险突出")
+    for cadre, value in ((first, "competent"), (second, "basically_competent")):
+        AnnualGrade.objects.filter(cadre=cadre, year=2025).update(
+            proposed_grade=value, grade_by_score=value, grade=value
+        )
     propose(2025)
-    # Then the first clerk's proposal follows the grade, and the second's stays as it was
+    # Then each proposal follows its grade under its own id, and the county's change stands
     proposals = {
-        p.cadre_id: (p.grade, p.proposed_move, p.proposed_level, p.level, p.reason)
+        p.pk: (p.cadre_id, p.grade, p.proposed_move, p.proposed_level, p.reason, p.level)
         for p in RankProposal.objects.all()
     }
     assert proposals == {
-        first.pk: ("competent", "stay", 8, 8, "competent_waiting"),
-        second.pk: ("competent", "stay", 8, 8, "competent_waiting"),
+        before[first.pk]: (first.pk, "competent", "stay", 8, "competent_waiting", 8),
+        before[second.pk]: (second.pk, "basically_competent", "stay", 8, "basically_competent", 7),
     }
+    kept = RankProposal.objects.get(cadre=second)
+    assert (kept.override_reason, kept.changed_by, kept.status) == (
+        "抢险突出",
+        county.users.county,
+        "proposed",
+    )
 
 
 # ---------------------------------------------------------------- the county's decision
