@@ -317,6 +317,55 @@ def test_approval_takes_effect_from_the_set_date_and_approving_twice_changes_not
     assert RankProposal.objects.filter(status="approved").count() == 2
 
 
+def test_a_move_is_refused_from_a_date_before_a_rank_the_cadre_already_has(county):
+    # Given a clerk at level 8 graded 优秀 for 2025, the year proposed (up to 7), and a
+    # stayer at level 6; then a step of the clerk's is recorded from 1 March 2026 (as the
+    # late approval of an earlier year would)
+    clerk, stayer = county.cadres["a1_clerk"], county.cadres["a2_clerk"]
+    place(clerk, 8)
+    place(stayer, 6)
+    grade(clerk, 2025, "excellent")
+    grade(stayer, 2025, "basically_competent")
+    cycle, _ = propose(2025)
+    RankStep.objects.create(
+        cadre=clerk,
+        kind="adjustment",
+        level=8,
+        rule_level=8,
+        effective_from=D(2026, 3, 1),
+        first_counted_year=2026,
+        reason="competent_waiting",
+    )
+    # When the county approves the year from 1 January 2026, then it is told the date to pass
+    with pytest.raises(services.RankError) as refused:
+        approve(county, cycle, on=D(2026, 1, 1))
+    assert "2026-03-01" in str(refused.value)
+    # And nothing was approved or written
+    assert set(RankProposal.objects.values_list("status", flat=True)) == {"proposed"}
+    assert not RankStep.objects.filter(proposal__isnull=False).exists()
+    # When it approves from 1 April, then the move is written and both proposals approved
+    assert approve(county, cycle, on=D(2026, 4, 1)) == 2
+    step = RankStep.objects.get(proposal__isnull=False)
+    proposal = RankProposal.objects.get(cadre=clerk)
+    assert (step.cadre, step.level_before, step.level, step.rule_level, step.proposal) == (
+        clerk,
+        8,
+        7,
+        7,
+        proposal,
+    )
+    assert (step.effective_from, step.first_counted_year, step.decided_by) == (
+        D(2026, 4, 1),
+        2026,
+        county.users.county,
+    )
+    assert set(RankProposal.objects.values_list("status", "effective_from", "approved_by")) == {
+        ("approved", D(2026, 4, 1), county.users.county.pk)
+    }
+    event = AuditEvent.objects.get(action="ranks.approved")
+    assert (event.changes["approved"], event.changes["moved"]) == ([None, 2], [None, 1])
+
+
 def test_the_command_and_the_task_propose_a_year(county):
     cadre = county.cadres["a1_clerk"]
     place(cadre, 8)
