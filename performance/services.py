@@ -893,6 +893,22 @@ def grade_proposals(year, *, settled, removals, training_days, dissatisfied, val
     return proposals
 
 
+# What a proposed grade holds of its own; year, minimum, rules and time are the run's.
+PROPOSED_GRADE_COLUMNS = (
+    "cadre_id",
+    "township_id",
+    "proposed_grade",
+    "grade_by_score",
+    "grade",
+    "caps",
+    "mean_score",
+    "months_settled",
+    "training_days",
+    "dissatisfied_share",
+    "had_removal",
+)
+
+
 @transaction.atomic
 def grades_propose(year, *, actor=None, now):
     """Propose every settled cadre's grade of a year; confirmed grades stay as they are.
@@ -921,28 +937,34 @@ def grades_propose(year, *, actor=None, now):
     )
     stale = existing.filter(status=AnnualGrade.Status.PROPOSED)
     replaced = stale.delete()[0]
-    AnnualGrade.objects.bulk_create(
+    # As rows (COPY on PostgreSQL): a province's 72,000 instances through bulk_create took
+    # 8.8 s.
+    minimum = values[rulebook.TRAINING_MIN_DAYS_PER_YEAR]
+    bulk.insert(
+        AnnualGrade,
+        PROPOSED_GRADE_COLUMNS,
         [
-            AnnualGrade(
-                cadre_id=cadre_id,
-                year=year,
-                township_id=township_id,
-                proposed_grade=proposal.grade,
-                grade_by_score=proposal.by_score,
-                grade=proposal.grade,
-                caps=list(proposal.caps),
-                mean_score=mean,
-                months_settled=len(settled[cadre_id]["scores"]),
-                training_days=training_days.get(cadre_id, Decimal("0")),
-                training_minimum=values[rulebook.TRAINING_MIN_DAYS_PER_YEAR],
-                dissatisfied_share=dissatisfied.get(cadre_id),
-                had_removal=cadre_id in removals,
-                rule_versions=versions,
-                proposed_at=now,
+            (
+                cadre_id,
+                township_id,
+                proposal.grade,
+                proposal.by_score,
+                proposal.grade,
+                list(proposal.caps),
+                mean,
+                len(settled[cadre_id]["scores"]),
+                training_days.get(cadre_id, Decimal("0")),
+                dissatisfied.get(cadre_id),
+                cadre_id in removals,
             )
             for cadre_id, (proposal, township_id, mean) in sorted(proposals.items())
         ],
-        batch_size=500,
+        constants={
+            "year": year,
+            "training_minimum": minimum,
+            "rule_versions": versions,
+            "proposed_at": now,
+        },
     )
     audit.record(
         "grades.proposed",
