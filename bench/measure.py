@@ -188,7 +188,8 @@ def _figure(result, **extra):
 
 
 def measure_jobs(log=print):
-    """Settle the month, run its payroll and propose the year's ranks; each with its floor."""
+    """Settle the month, run its payroll (twice) and propose the year's ranks; each with its
+    floor."""
     from compensation.services import payroll_run
     from performance.services import settlement_run
     from ranks.services import ranks_propose
@@ -209,6 +210,15 @@ def measure_jobs(log=print):
         computed = payroll_run(county.MONTH, now=now)
     figures["payroll"] = _figure(payroll, cadres=computed.cadre_count)
     log(f"  payroll: {payroll.seconds:.2f} s, {payroll.queries} queries")
+    # Run again, as the county does while it corrects a month: the month's payslips are
+    # replaced, in the same process (and database session) as the first run.
+    with probe() as floor:
+        bare_month_aggregate(county.MONTH)
+    figures["month_aggregate_floor_rerun"] = _figure(floor)
+    with probe() as rerun:
+        computed = payroll_run(county.MONTH, now=now)
+    figures["payroll_rerun"] = _figure(rerun, cadres=computed.cadre_count)
+    log(f"  payroll rerun: {rerun.seconds:.2f} s, {rerun.queries} queries")
     with probe() as floor:
         rows = bare_grades_aggregate(county.YEAR)
     figures["grades_aggregate_floor"] = _figure(floor, rows=len(rows))

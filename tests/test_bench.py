@@ -27,8 +27,10 @@ def test_the_benchmark_produces_every_figure_at_a_tiny_scale(tmp_path):
     for name in (
         "settlement",
         "payroll",
+        "payroll_rerun",
         "rank_proposal",
         "month_aggregate_floor",
+        "month_aggregate_floor_rerun",
         "grades_aggregate_floor",
     ):
         figure = run["jobs"][name]
@@ -36,6 +38,7 @@ def test_the_benchmark_produces_every_figure_at_a_tiny_scale(tmp_path):
     assert run["jobs"]["settlement"]["peak_mib"] > 0
     assert run["jobs"]["settlement"]["cadres"] == run["data"]["cadres"]
     assert run["jobs"]["payroll"]["cadres"] == run["data"]["cadres"]
+    assert run["jobs"]["payroll_rerun"]["cadres"] == run["data"]["cadres"]
     # and both documents beside a plain table of the same rows
     documents = run["documents"]
     for name in (
