@@ -203,22 +203,19 @@ def measure_jobs(log=print):
         period = settlement_run(county.MONTH, now=now, today=county.TODAY)
     figures["settlement"] = _figure(settlement, cadres=period.cadre_count)
     log(f"  settlement: {settlement.seconds:.2f} s, {settlement.queries} queries")
-    with probe() as floor:
-        bare_month_aggregate(county.MONTH)
-    figures["month_aggregate_floor_again"] = _figure(floor)
-    with probe() as payroll:
-        computed = payroll_run(county.MONTH, now=now)
-    figures["payroll"] = _figure(payroll, cadres=computed.cadre_count)
-    log(f"  payroll: {payroll.seconds:.2f} s, {payroll.queries} queries")
-    # Run again, as the county does while it corrects a month: the month's payslips are
-    # replaced, in the same process (and database session) as the first run.
-    with probe() as floor:
-        bare_month_aggregate(county.MONTH)
-    figures["month_aggregate_floor_rerun"] = _figure(floor)
-    with probe() as rerun:
-        computed = payroll_run(county.MONTH, now=now)
-    figures["payroll_rerun"] = _figure(rerun, cadres=computed.cadre_count)
-    log(f"  payroll rerun: {rerun.seconds:.2f} s, {rerun.queries} queries")
+    # The payroll, then again, as the county does while it corrects a month: the rerun
+    # replaces the payslips, in the same process (and database session) as the first run.
+    for name, floor_name in (
+        ("payroll", "month_aggregate_floor_again"),
+        ("payroll_rerun", "month_aggregate_floor_rerun"),
+    ):
+        with probe() as floor:
+            bare_month_aggregate(county.MONTH)
+        figures[floor_name] = _figure(floor)
+        with probe() as payroll:
+            computed = payroll_run(county.MONTH, now=now)
+        figures[name] = _figure(payroll, cadres=computed.cadre_count)
+        log(f"  {name.replace('_', ' ')}: {payroll.seconds:.2f} s, {payroll.queries} queries")
     with probe() as floor:
         rows = bare_grades_aggregate(county.YEAR)
     figures["grades_aggregate_floor"] = _figure(floor, rows=len(rows))
