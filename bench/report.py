@@ -72,8 +72,8 @@ def other_runs(results, run):
     ]
 
 
-def _ratio(value, floor):
-    return f"{value / floor:.1f}x" if floor else "floor below the clock's resolution"
+def _ratio(value, floor, places=1):
+    return f"{value / floor:.{places}f}x" if floor else "floor below the clock's resolution"
 
 
 def _same_queries(value, others, get):
@@ -160,7 +160,8 @@ def verdicts(run, others):
                     f"{pdf.get('how', 'in-process')})"
                 ),
                 "value": (
-                    f"{pdf['seconds']:.1f} ({_ratio(pdf['seconds'], plain['seconds'])})" + status
+                    # Two places: the target is 0.35x.
+                    f"{pdf['seconds']:.1f} ({_ratio(pdf['seconds'], plain['seconds'], 2)})" + status
                 ),
                 "floor": f"{plain['seconds']:.1f} (plain table, {plain['pages']} pages)",
                 "target": f"<= {PDF_FACTOR}x floor",
