@@ -278,14 +278,15 @@ def test_a_locked_month_refuses_every_write(county):
 
 
 def _refused_by_the_database(write):
-    """Run a direct write in a savepoint; return whether the database refused it."""
+    """Run a direct write in a savepoint; return whether the frozen-payroll guard refused
+    it (its own message: another error, a broken guard's included, is not a refusal)."""
     try:
         with transaction.atomic():
             write()
             with connection.cursor() as cursor:  # deferred checks fire here, not at the end
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    except DatabaseError:
-        return True
+    except DatabaseError as error:
+        return "is approved or locked" in str(error)
     return False
 
 
