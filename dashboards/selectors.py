@@ -99,17 +99,20 @@ class Unit:
             return self.township.name
         return _("Longshan County")
 
-    def scope(self, village_path, cadre_path=None):
-        """Return (filter, group field) of a model whose village is at `village_path`."""
+    def scope(self, village_path, cadre_path=None, *, township_path=None):
+        """Return (filter, group field) of a model whose village is at `village_path`.
+
+        `township_path` names the row's own township, where the row keeps one: the jobs'
+        rows (settled months, payslips) say which township they were settled and paid
+        under, as the payroll's pages group them, and need no join with the villages.
+        """
+        township = f"{township_path or village_path + '__township'}_id"
         if self.level == COUNTY:
             if self.township_ids is None:
-                return {}, f"{village_path}__township_id"
-            return (
-                {f"{village_path}__township_id__in": self.township_ids},
-                f"{village_path}__township_id",
-            )
+                return {}, township
+            return {f"{township}__in": self.township_ids}, township
         if self.level == TOWNSHIP:
-            return {f"{village_path}__township_id": self.township.pk}, f"{village_path}_id"
+            return {township: self.township.pk}, f"{village_path}_id"
         return {f"{village_path}_id": self.village.pk}, f"{cadre_path}_id" if cadre_path else "pk"
 
 
@@ -605,7 +608,9 @@ def violation_table(unit, units, *, month, with_pay):
     ]
     deductions = {}
     if with_pay:
-        pay_where, pay_group = unit.scope("entry__village", "entry__cadre")
+        pay_where, pay_group = unit.scope(
+            "entry__village", "entry__cadre", township_path="entry__township"
+        )
         deductions = dict(
             PayrollLine.objects.filter(entry__month=first, kind__in=ABSENCE_LINES, **pay_where)
             .values_list(pay_group)
@@ -638,7 +643,7 @@ def violation_table(unit, units, *, month, with_pay):
 def settlement_table(unit, units, *, month):
     """Return the dispatch orders and scores of the settled month by unit (§5.1)."""
     first, _last, _start, _end = _month_range(month)
-    where, group = unit.scope("village", "cadre")
+    where, group = unit.scope("village", "cadre", township_path="township")
     by_unit = {
         row.pop(group): row
         for row in CadreMonth.objects.filter(month=first, **where)
@@ -773,7 +778,7 @@ def training_table(units, *, year, minimum, by_unit):
 def payroll_table(unit, units, *, month):
     """Return the payroll of the month by unit (§8.2)."""
     first, _last, _start, _end = _month_range(month)
-    where, group = unit.scope("village", "cadre")
+    where, group = unit.scope("village", "cadre", township_path="township")
     money = Decimal("0.00")
     by_unit = {
         row.pop(group): row

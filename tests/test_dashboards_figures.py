@@ -410,6 +410,24 @@ def test_payroll_totals(figures):
     assert table.total == [3, Decimal("9900.00"), Decimal("-800.50"), Decimal("9099.50")]
 
 
+def test_a_paid_month_stays_with_the_township_it_was_settled_and_paid_under(figures):
+    # a1 (长春村) moves to 民安街道 after October was settled and paid: October's pay, its
+    # deductions and its scores stay with 里耶镇, as the payroll's own pages show them
+    county = figures.county
+    county.villages["a1"].township = county.townships["b"]
+    county.villages["a1"].save()
+    tables = county_tables(county)
+    assert by_label(tables["payroll"])["里耶镇"][:2] == [2, Decimal("6500.00")]
+    assert by_label(tables["violations"])["里耶镇"][4] == Decimal("500.00")
+    assert by_label(tables["scores"])["里耶镇"][:3] == [2, 4, 1]
+    official_a = county.users.official_a
+    tables = dashboard_of(official_a, selectors.home_unit(official_a))
+    assert tables["payroll"].total[:2] == [2, Decimal("6500.00")]
+    assert tables["scores"].total[:3] == [2, 4, 1]
+    # while the cadres in post are counted where their village is now
+    assert by_label(tables["training"]) == {"里耶社区": [3, 0, 3, Decimal("0.0000")]}
+
+
 def test_a_township_by_village_and_a_village_by_cadre(figures):
     county = figures.county
     official = county.users.official_a
