@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from attendance.models import (
     DutyCheck,
@@ -31,6 +32,8 @@ from longshan.models import AuditEvent, RuleValue
 from performance.models import CadreMonth, SettlementMonth
 from ranks.models import RankStep
 from training.models import TrainingAttendance, TrainingEvent
+
+from .factories import TownshipFactory
 
 TODAY = datetime.date(2026, 11, 26)
 OCTOBER = datetime.date(2026, 10, 1)
@@ -426,6 +429,32 @@ def test_a_paid_month_stays_with_the_township_it_was_settled_and_paid_under(figu
     assert tables["scores"].total[:3] == [2, 4, 1]
     # while the cadres in post are counted where their village is now
     assert by_label(tables["training"]) == {"里耶社区": [3, 0, 3, Decimal("0.0000")]}
+
+
+def test_an_official_of_two_townships_sees_their_paid_months_where_they_were_paid(figures):
+    # official_a also manages 民安街道: their dashboard is the county's, cut to the two; a1
+    # then moves to a third township they do not manage, and its October stays with 里耶镇
+    county = figures.county
+    official = county.users.official_a
+    for permission in ("cadres.view_township", "cadres.manage_township"):
+        assign_perm(permission, official, county.townships["b"])
+    unit = selectors.home_unit(official)
+    assert unit.level == selectors.COUNTY
+    county.villages["a1"].township = TownshipFactory(name="洗车河镇", code="433130103")
+    county.villages["a1"].save()
+    tables = dashboard_of(official, unit)
+    assert set(by_label(tables["payroll"])) == {"里耶镇", "民安街道"}
+    assert tables["payroll"].total == [
+        3,
+        Decimal("9900.00"),
+        Decimal("-800.50"),
+        Decimal("9099.50"),
+    ]
+    assert tables["violations"].total[4] == Decimal("800.50")
+    assert tables["scores"].total[:3] == [3, 5, 1]
+    # a1's two cadres in post (its police officer departed) now count in the third
+    # township, which this official cannot see: 10 in post less those two
+    assert tables["training"].total[0] == 8
 
 
 def test_a_township_by_village_and_a_village_by_cadre(figures):
