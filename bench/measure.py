@@ -136,6 +136,55 @@ def bare_grades_aggregate(year):
         return cursor.fetchall()
 
 
+def bare_payroll_write(payroll):
+    """Write a payroll's own payslips and lines again, under the month after it, by one
+    INSERT … SELECT each, and commit: what storing the rows costs with no pay rule worked
+    out (the same indexes, checks, triggers and foreign keys). Return the copy's month.
+
+    Reported beside the payroll, not a target's floor: the issue's floor is the bare
+    aggregate. `bare_payroll_write_remove` takes the copy away.
+    """
+    from django.db import transaction
+
+    from compensation.models import PayrollEntry, PayrollLine, PayrollMonth
+    from compensation.services import ENTRY_COLUMNS, LINE_COLUMNS
+
+    month = (payroll.month + datetime.timedelta(days=32)).replace(day=1)
+    entries, lines = _table(PayrollEntry), _table(PayrollLine)
+    entry_columns = ", ".join(ENTRY_COLUMNS)
+    line_columns = ", ".join(LINE_COLUMNS[1:])
+    with transaction.atomic():
+        copy = PayrollMonth.objects.create(month=month, computed_at=payroll.computed_at)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {entries} (payroll_id, month, {entry_columns}) "
+                f"SELECT %s, %s, {entry_columns} FROM {entries} WHERE payroll_id = %s",
+                [copy.pk, month, payroll.pk],
+            )
+            cursor.execute(
+                f"INSERT INTO {lines} (entry_id, {line_columns}) "
+                f"SELECT dst.id, {', '.join(f'line.{c}' for c in LINE_COLUMNS[1:])} "
+                f"FROM {lines} line JOIN {entries} src ON src.id = line.entry_id "
+                f"JOIN {entries} dst ON dst.payroll_id = %s AND dst.cadre_id = src.cadre_id "
+                f"WHERE src.payroll_id = %s",
+                [copy.pk, payroll.pk],
+            )
+    return month
+
+
+def bare_payroll_write_remove(month):
+    """Delete the copy bare_payroll_write made."""
+    from django.db import transaction
+
+    from compensation.models import PayrollEntry, PayrollLine, PayrollMonth
+    from longshan import bulk
+
+    with transaction.atomic():
+        bulk.delete(PayrollLine.objects.filter(entry__payroll__month=month))
+        bulk.delete(PayrollEntry.objects.filter(payroll__month=month))
+        PayrollMonth.objects.filter(month=month).delete()
+
+
 def plain_table_pdf(title, header, rows):
     """Return (PDF bytes, pages) of one plain auto-layout table of the rows: the PDF floor."""
     from weasyprint import HTML
@@ -216,6 +265,12 @@ def measure_jobs(log=print):
             computed = payroll_run(county.MONTH, now=now)
         figures[name] = _figure(payroll, cadres=computed.cadre_count)
         log(f"  {name.replace('_', ' ')}: {payroll.seconds:.2f} s, {payroll.queries} queries")
+    # What writing the payroll's own rows costs, with no rule worked out (reported only).
+    with probe() as write:
+        copied = bare_payroll_write(computed)
+    figures["payroll_rows_write"] = _figure(write, cadres=computed.cadre_count)
+    bare_payroll_write_remove(copied)
+    log(f"  writing the payroll's rows: {write.seconds:.2f} s")
     with probe() as floor:
         rows = bare_grades_aggregate(county.YEAR)
     figures["grades_aggregate_floor"] = _figure(floor, rows=len(rows))

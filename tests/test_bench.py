@@ -9,6 +9,7 @@ import json
 import pytest
 
 from bench import run as bench_runner
+from compensation.models import PayrollMonth
 from longshan.management.commands.bench import bench_run
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ def test_the_benchmark_produces_every_figure_at_a_tiny_scale(tmp_path):
         "settlement",
         "payroll",
         "payroll_rerun",
+        "payroll_rows_write",
         "rank_proposal",
         "month_aggregate_floor",
         "month_aggregate_floor_rerun",
@@ -39,6 +41,9 @@ def test_the_benchmark_produces_every_figure_at_a_tiny_scale(tmp_path):
     assert run["jobs"]["settlement"]["cadres"] == run["data"]["cadres"]
     assert run["jobs"]["payroll"]["cadres"] == run["data"]["cadres"]
     assert run["jobs"]["payroll_rerun"]["cadres"] == run["data"]["cadres"]
+    # and the copy of the payroll's rows written to measure their writing is gone again
+    assert PayrollMonth.objects.count() == 1
+    assert "payroll against writing its own rows (s)" in run["table"]
     # and both documents beside a plain table of the same rows
     documents = run["documents"]
     for name in (
