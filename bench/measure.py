@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from html import escape
 
 import psutil
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -144,8 +144,6 @@ def bare_payroll_write(payroll):
     Reported beside the payroll, not a target's floor: the issue's floor is the bare
     aggregate. `bare_payroll_write_remove` takes the copy away.
     """
-    from django.db import transaction
-
     from compensation.models import PayrollEntry, PayrollLine, PayrollMonth
     from compensation.services import ENTRY_COLUMNS, LINE_COLUMNS
 
@@ -174,8 +172,6 @@ def bare_payroll_write(payroll):
 
 def bare_payroll_write_remove(month):
     """Delete the copy bare_payroll_write made."""
-    from django.db import transaction
-
     from compensation.models import PayrollEntry, PayrollLine, PayrollMonth
     from longshan import bulk
 
